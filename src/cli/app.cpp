@@ -1,0 +1,1 @@
+namespace mh::cli { int Main(int, char**) { return 0; } }

@@ -1,0 +1,234 @@
+#include "core/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <variant>
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace mh {
+namespace {
+
+using FieldRef = std::variant<std::string*, std::int64_t*, bool*>;
+
+struct Field {
+    std::string key;  // "section.key"
+    FieldRef ref;
+};
+
+// The one list of settings. Adding a key here makes it loadable from every source.
+std::vector<Field> Fields(Config& c) {
+    return {
+        {"storage.path", &c.storage.path},
+        {"tsdb.checkpoint_interval_s", &c.tsdb.checkpoint_interval_s},
+        {"tsdb.checkpoint_log_mb", &c.tsdb.checkpoint_log_mb},
+        {"tsdb.max_queue_samples", &c.tsdb.max_queue_samples},
+        {"tsdb.chunk_samples", &c.tsdb.chunk_samples},
+        {"tsdb.gap_cap_s", &c.tsdb.gap_cap_s},
+        {"tsdb.max_future_s", &c.tsdb.max_future_s},
+        {"tsdb.sync", &c.tsdb.sync},
+        {"retention.default_raw_days", &c.retention.default_raw_days},
+        {"retention.purge_interval_s", &c.retention.purge_interval_s},
+        {"log.level", &c.log.level},
+        {"log.format", &c.log.format},
+        {"demo.interval_s", &c.demo.interval_s},
+    };
+}
+
+Field* FindField(std::vector<Field>& fields, std::string_view key) {
+    auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.key == key; });
+    return it == fields.end() ? nullptr : &*it;
+}
+
+// Sets a field from text (environment variables and --set overrides).
+Status SetFromText(const Field& field, std::string_view text, const std::string& origin) {
+    return std::visit(
+        [&](auto* target) -> Status {
+            using T = std::remove_pointer_t<decltype(target)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+                *target = std::string(text);
+            } else if constexpr (std::is_same_v<T, bool>) {
+                if (text == "true" || text == "1" || text == "yes" || text == "on") {
+                    *target = true;
+                } else if (text == "false" || text == "0" || text == "no" || text == "off") {
+                    *target = false;
+                } else {
+                    return MakeError(Errc::kInvalidArgument,
+                                     origin + ": " + field.key + " must be true or false, not '" + std::string(text) + "'");
+                }
+            } else {
+                std::int64_t value = 0;
+                auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+                if (ec != std::errc{} || end != text.data() + text.size()) {
+                    return MakeError(Errc::kInvalidArgument,
+                                     origin + ": " + field.key + " must be a whole number, not '" + std::string(text) + "'");
+                }
+                *target = value;
+            }
+            return Ok();
+        },
+        field.ref);
+}
+
+Status SetFromToml(const Field& field, const toml::node& node, const std::string& origin) {
+    return std::visit(
+        [&](auto* target) -> Status {
+            using T = std::remove_pointer_t<decltype(target)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+                if (auto v = node.value_exact<std::string>()) {
+                    *target = *v;
+                    return Ok();
+                }
+                return MakeError(Errc::kInvalidArgument, origin + ": " + field.key + " must be a string");
+            } else if constexpr (std::is_same_v<T, bool>) {
+                if (auto v = node.value_exact<bool>()) {
+                    *target = *v;
+                    return Ok();
+                }
+                return MakeError(Errc::kInvalidArgument, origin + ": " + field.key + " must be true or false");
+            } else {
+                if (auto v = node.value_exact<std::int64_t>()) {
+                    *target = *v;
+                    return Ok();
+                }
+                return MakeError(Errc::kInvalidArgument, origin + ": " + field.key + " must be a whole number");
+            }
+        },
+        field.ref);
+}
+
+Status ApplyFile(std::vector<Field>& fields, const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        return MakeError(Errc::kInvalidArgument, path + ":" + std::to_string(where.line) + ":" +
+                                                     std::to_string(where.column) + ": " + std::string(e.description()));
+    }
+    for (const auto& [section, node] : root) {
+        const auto* table = node.as_table();
+        if (table == nullptr) {
+            return MakeError(Errc::kInvalidArgument,
+                             path + ": '" + std::string(section.str()) + "' must be a [section], not a value");
+        }
+        for (const auto& [key, value] : *table) {
+            const std::string full = std::string(section.str()) + "." + std::string(key.str());
+            Field* field = FindField(fields, full);
+            if (field == nullptr) {
+                return MakeError(Errc::kInvalidArgument, path + ":" + std::to_string(value.source().begin.line) +
+                                                             ": unknown key '" + full + "'");
+            }
+            MH_RETURN_IF_ERROR(SetFromToml(*field, value, path));
+        }
+    }
+    return Ok();
+}
+
+std::string EnvName(const std::string& key) {
+    std::string name = "MH_";
+    for (char ch : key) name += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return name;
+}
+
+// Variables of other meterhub modules that are not configuration keys.
+bool IsReservedVariable(std::string_view name) {
+    return name == "MH_CONFIG" || name.starts_with("MH_USMS_") || name.starts_with("MH_TEST_");
+}
+
+std::string ToToml(const FieldRef& ref) {
+    return std::visit(
+        [](auto* v) -> std::string {
+            using T = std::remove_pointer_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+                return "\"" + *v + "\"";
+            } else if constexpr (std::is_same_v<T, bool>) {
+                return *v ? "true" : "false";
+            } else {
+                return std::to_string(*v);
+            }
+        },
+        ref);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ReadEnvironment() {
+    std::map<std::string, std::string> out;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        std::string_view entry(*e);
+        if (!entry.starts_with("MH_")) continue;
+        const auto eq = entry.find('=');
+        if (eq == std::string_view::npos) continue;
+        out.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    }
+    return out;
+}
+
+Result<Config> LoadConfig(const ConfigSources& sources) {
+    Config config;
+    auto fields = Fields(config);
+    if (!sources.file.empty()) MH_RETURN_IF_ERROR(ApplyFile(fields, sources.file));
+
+    for (const auto& [name, value] : sources.environment) {
+        if (IsReservedVariable(name)) continue;
+        auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return EnvName(f.key) == name; });
+        if (it == fields.end()) {
+            return MakeError(Errc::kInvalidArgument, "environment: unknown variable " + name +
+                                                         " (settings are MH_<SECTION>_<KEY>, e.g. MH_STORAGE_PATH)");
+        }
+        MH_RETURN_IF_ERROR(SetFromText(*it, value, "environment " + name));
+    }
+
+    for (const auto& override_text : sources.overrides) {
+        const auto eq = override_text.find('=');
+        if (eq == std::string::npos) {
+            return MakeError(Errc::kInvalidArgument, "--set '" + override_text + "': expected section.key=value");
+        }
+        const std::string key = override_text.substr(0, eq);
+        Field* field = FindField(fields, key);
+        if (field == nullptr) return MakeError(Errc::kInvalidArgument, "--set: unknown key '" + key + "'");
+        MH_RETURN_IF_ERROR(SetFromText(*field, std::string_view(override_text).substr(eq + 1), "--set"));
+    }
+
+    MH_RETURN_IF_ERROR(config.Validate());
+    return config;
+}
+
+Status Config::Validate() const {
+    auto fail = [](std::string message) { return MakeError(Errc::kInvalidArgument, "config: " + std::move(message)); };
+    if (storage.path.empty()) return fail("storage.path must not be empty");
+    if (tsdb.checkpoint_interval_s < 1 || tsdb.checkpoint_interval_s > 86'400) {
+        return fail("tsdb.checkpoint_interval_s must be between 1 and 86400");
+    }
+    if (tsdb.checkpoint_log_mb < 1) return fail("tsdb.checkpoint_log_mb must be at least 1");
+    if (tsdb.max_queue_samples < 1000) return fail("tsdb.max_queue_samples must be at least 1000");
+    if (tsdb.chunk_samples < 16 || tsdb.chunk_samples > 65'536) return fail("tsdb.chunk_samples must be 16..65536");
+    if (tsdb.gap_cap_s < 1) return fail("tsdb.gap_cap_s must be positive");
+    if (tsdb.max_future_s < 0) return fail("tsdb.max_future_s must not be negative");
+    if (retention.default_raw_days < 1) return fail("retention.default_raw_days must be at least 1");
+    if (retention.purge_interval_s < 60) return fail("retention.purge_interval_s must be at least 60");
+    static const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
+    if (std::none_of(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return log.level == l; })) {
+        return fail("log.level must be one of trace, debug, info, warn, error (got '" + log.level + "')");
+    }
+    if (log.format != "console" && log.format != "json") {
+        return fail("log.format must be console or json (got '" + log.format + "')");
+    }
+    if (demo.interval_s < 1) return fail("demo.interval_s must be at least 1");
+    return Ok();
+}
+
+std::vector<ConfigKey> ConfigKeys() {
+    Config defaults;
+    std::vector<ConfigKey> out;
+    for (const auto& field : Fields(defaults)) out.push_back({field.key, ToToml(field.ref)});
+    return out;
+}
+
+}  // namespace mh

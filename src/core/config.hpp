@@ -1,0 +1,75 @@
+// Config: every setting meterhub reads, as typed structs with their defaults.
+//
+// Sources, lowest precedence first: built-in defaults, the TOML file (--config), environment variables
+// MH_<SECTION>_<KEY> (e.g. MH_STORAGE_PATH), and command-line overrides (--set section.key=value and the
+// convenience flags that map onto them). Unknown keys in any source are errors, so a typo never silently
+// falls back to a default. config/example.toml lists every key; a test keeps the two in step.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace mh {
+
+struct StorageConfig {
+    std::string path = "data/meterhub.db";  // SQLite file; the sample log lives beside it in <path>-log/
+};
+
+struct TsdbConfig {
+    std::int64_t checkpoint_interval_s = 300;      // how often the in-memory head is written as chunks
+    std::int64_t checkpoint_log_mb = 256;          // ...or when the log has grown this much
+    std::int64_t max_queue_samples = 2'000'000;    // samples waiting for the log; more is refused (overload)
+    std::int64_t chunk_samples = 240;              // target samples per compressed chunk
+    std::int64_t gap_cap_s = 600;                  // a power gap longer than this adds no energy
+    std::int64_t max_future_s = 86'400;            // timestamps further ahead of now are rejected
+    bool sync = true;                              // fdatasync the log before acknowledging (keep on!)
+};
+
+struct RetentionConfig {
+    std::int64_t default_raw_days = 730;  // raw samples kept for new tenants; rollups are kept forever
+    std::int64_t purge_interval_s = 3600;  // how often serve applies retention
+};
+
+struct LogConfig {
+    std::string level = "info";     // trace, debug, info, warn, error
+    std::string format = "console";  // console or json
+};
+
+struct DemoConfig {
+    std::int64_t interval_s = 5;  // how often the demo's simulated devices report
+};
+
+struct Config {
+    StorageConfig storage;
+    TsdbConfig tsdb;
+    RetentionConfig retention;
+    LogConfig log;
+    DemoConfig demo;
+
+    Status Validate() const;
+};
+
+struct ConfigSources {
+    std::string file;                                 // empty: no file
+    std::map<std::string, std::string> environment;   // usually from ReadEnvironment()
+    std::vector<std::string> overrides;               // "section.key=value", highest precedence
+};
+
+// The MH_* variables of this process.
+std::map<std::string, std::string> ReadEnvironment();
+
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+// Every key as "section.key", with its default rendered as TOML and its description; used by
+// `meterhub config keys` and the test that checks config/example.toml.
+struct ConfigKey {
+    std::string key;
+    std::string default_toml;
+};
+std::vector<ConfigKey> ConfigKeys();
+
+}  // namespace mh

@@ -1,0 +1,61 @@
+// Rows of the metadata store, as plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/ids.hpp"
+#include "core/tenant_scope.hpp"
+#include "core/time.hpp"
+
+namespace mh::store {
+
+struct Tenant {
+    TenantId id;
+    std::string name;
+    std::string time_zone = "UTC";
+    std::int64_t raw_retention_days = 730;
+    Timestamp created_at;
+};
+
+struct User {
+    UserId id;
+    std::string email;
+    std::string display_name;
+    std::string password_hash;  // Argon2id, libsodium's encoded form
+    bool system_admin = false;
+    bool email_verified = false;
+    Timestamp created_at;
+};
+
+struct Member {
+    UserId user;
+    std::string email;
+    Role role = Role::kViewer;
+};
+
+struct Device {
+    DeviceId id;
+    TenantId tenant;
+    std::string name;
+    std::string source;  // where its data comes from: generic, solarman, opendtu, solaredge, usms, fablab, demo
+    std::string serial;  // logger/inverter/meter serial; empty when the source has none
+    std::string model;
+    Timestamp created_at;
+};
+
+enum class SeriesKind { kGauge, kCounter };
+const char* SeriesKindName(SeriesKind kind) noexcept;
+std::optional<SeriesKind> ParseSeriesKind(std::string_view text) noexcept;
+
+struct Series {
+    SeriesId id;
+    TenantId tenant;
+    DeviceId device;
+    std::string metric;  // e.g. power_ac, energy_total, dc1.voltage
+    std::string unit;    // e.g. W, kWh, V
+    SeriesKind kind = SeriesKind::kGauge;
+};
+
+}  // namespace mh::store

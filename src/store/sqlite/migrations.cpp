@@ -1,0 +1,121 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace mh::store::sqlite {
+namespace {
+
+// Never edit a migration that has shipped: add a new one.
+constexpr Migration kMigrations[] = {
+    {1, "tenants, users, devices, series, chunks, rollups", R"sql(
+CREATE TABLE tenants (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL UNIQUE,
+    time_zone          TEXT NOT NULL DEFAULT 'UTC',
+    raw_retention_days INTEGER NOT NULL DEFAULT 730 CHECK (raw_retention_days > 0),
+    created_at         INTEGER NOT NULL
+);
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY,
+    email          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name   TEXT NOT NULL DEFAULT '',
+    password_hash  TEXT NOT NULL,
+    system_admin   INTEGER NOT NULL DEFAULT 0,
+    email_verified INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL
+);
+CREATE TABLE memberships (
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role      TEXT NOT NULL CHECK (role IN ('viewer', 'admin', 'owner')),
+    PRIMARY KEY (tenant_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_by_user ON memberships(user_id);
+CREATE TABLE devices (
+    id         INTEGER PRIMARY KEY,
+    tenant_id  INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    serial     TEXT,
+    model      TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    UNIQUE (tenant_id, serial)
+);
+CREATE TABLE series (
+    id        INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    metric    TEXT NOT NULL,
+    unit      TEXT NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('gauge', 'counter')),
+    UNIQUE (device_id, metric)
+);
+CREATE INDEX series_by_tenant ON series(tenant_id);
+CREATE TABLE chunks (
+    series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    start_ts  INTEGER NOT NULL,
+    end_ts    INTEGER NOT NULL,
+    tenant_id INTEGER NOT NULL,
+    count     INTEGER NOT NULL,
+    data      BLOB NOT NULL,
+    PRIMARY KEY (series_id, start_ts)
+) WITHOUT ROWID;
+CREATE TABLE rollups (
+    series_id  INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    resolution INTEGER NOT NULL,
+    bucket     INTEGER NOT NULL,
+    tenant_id  INTEGER NOT NULL,
+    count      INTEGER NOT NULL,
+    min        REAL NOT NULL,
+    max        REAL NOT NULL,
+    sum        REAL NOT NULL,
+    first_ts   INTEGER NOT NULL,
+    first      REAL NOT NULL,
+    last_ts    INTEGER NOT NULL,
+    last       REAL NOT NULL,
+    increase   REAL NOT NULL,
+    integral   REAL NOT NULL,
+    PRIMARY KEY (series_id, resolution, bucket)
+) WITHOUT ROWID;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Result<int> SchemaVersion(Connection& connection) {
+    MH_RETURN_IF_ERROR(connection.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL)"));
+    MH_ASSIGN_OR_RETURN(Statement stmt, connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    MH_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    return row ? static_cast<int>(stmt.Int(0)) : 0;
+}
+
+Result<int> Migrate(Connection& connection, const Clock& clock) {
+    MH_ASSIGN_OR_RETURN(int current, SchemaVersion(connection));
+    if (current > LatestSchemaVersion()) {
+        return MakeError(Errc::kFailedPrecondition,
+                         "database schema version " + std::to_string(current) + " is newer than this meterhub knows (" +
+                             std::to_string(LatestSchemaVersion()) + "); use a newer meterhub");
+    }
+    int applied = 0;
+    for (const Migration& migration : kMigrations) {
+        if (migration.version <= current) continue;
+        MH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(connection));
+        MH_RETURN_IF_ERROR(connection.Exec(migration.sql));
+        MH_ASSIGN_OR_RETURN(Statement record,
+                            connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"));
+        MH_RETURN_IF_ERROR(
+            record.Bind(1, std::int64_t{migration.version}).Bind(2, migration.name).Bind(3, ToMillis(clock.Now())).Run());
+        MH_RETURN_IF_ERROR(tx.Commit());
+        spdlog::info("database migrated to schema version {} ({})", migration.version, migration.name);
+        ++applied;
+    }
+    return applied;
+}
+
+}  // namespace mh::store::sqlite

@@ -1,0 +1,90 @@
+// SqliteStore: Store and ChunkStore in one SQLite file (WAL mode).
+//
+// One writer connection, used under a mutex, and a pool of reader connections, so that readers never wait
+// for a checkpoint's write transaction. Opening runs the pending migrations. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "store/chunk_store.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/store.hpp"
+
+namespace mh::store::sqlite {
+
+class SqliteStore final : public Store, public ChunkStore {
+  public:
+    struct Options {
+        bool read_only = false;  // no migrations, no writes (status and query commands)
+        bool migrate = true;     // apply pending migrations at open
+    };
+    static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, const Clock& clock, IdGenerator& ids,
+                                                      Options options);
+    ~SqliteStore() override;
+
+    const std::string& path() const { return path_; }
+    Result<int> SchemaVersion();
+    Result<int> Migrate();
+
+    // Store
+    Result<Tenant> CreateTenant(const NewTenant& tenant) override;
+    Result<std::vector<Tenant>> ListTenants() override;
+    Result<Tenant> FindTenant(std::string_view name) override;
+    Result<Tenant> GetTenant(TenantId id) override;
+    Status DeleteTenant(TenantId id) override;
+    Status SetTenantRetention(TenantId id, std::int64_t raw_retention_days) override;
+    Result<User> CreateUser(const NewUser& user) override;
+    Result<User> GetUser(UserId id) override;
+    Result<User> FindUserByEmail(std::string_view email) override;
+    Result<std::vector<User>> ListUsers() override;
+    Status SetPasswordHash(UserId id, std::string_view password_hash) override;
+    Status DeleteUser(UserId id) override;
+    Result<std::optional<Role>> RoleOf(UserId user, TenantId tenant) override;
+    Status SetMember(TenantId tenant, UserId user, Role role) override;
+    Result<std::vector<Member>> ListMembers(const TenantScope& scope) override;
+    Status RemoveMember(const TenantScope& scope, UserId user) override;
+    Result<Device> CreateDevice(const TenantScope& scope, const NewDevice& device) override;
+    Result<std::vector<Device>> ListDevices(const TenantScope& scope) override;
+    Result<Device> GetDevice(const TenantScope& scope, DeviceId id) override;
+    Result<Device> FindDeviceBySerial(const TenantScope& scope, std::string_view serial) override;
+    Status RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) override;
+    Status DeleteDevice(const TenantScope& scope, DeviceId id) override;
+    Result<Series> EnsureSeries(const TenantScope& scope, const NewSeries& series) override;
+    Result<std::vector<Series>> ListSeries(const TenantScope& scope, std::optional<DeviceId> device) override;
+    Result<Series> GetSeries(const TenantScope& scope, SeriesId id) override;
+
+    // ChunkStore
+    Result<std::optional<SeriesInfo>> LookupSeries(SeriesId id) override;
+    Result<std::vector<ChunkRow>> ReadChunks(SeriesId series, std::int64_t from_ms, std::int64_t to_ms) override;
+    Result<std::optional<ChunkRow>> LastChunk(SeriesId series) override;
+    Result<std::vector<RollupRow>> ReadRollups(SeriesId series, std::int32_t resolution_s, std::int64_t from_ms,
+                                               std::int64_t to_ms) override;
+    Status Write(const ChunkWrite& change, const CommitHooks& hooks) override;
+    Result<std::int64_t> PurgeChunks(TenantId tenant, std::int64_t before_ms) override;
+    Result<Stats> ChunkStats() override;
+
+  private:
+    SqliteStore(std::string path, const Clock& clock, IdGenerator& ids, Options options,
+                std::unique_ptr<Connection> writer);
+
+    // A reader connection for the duration of one call, returned to the pool by the destructor.
+    class Reader;
+    Result<Reader> AcquireReader();
+    void ReleaseReader(std::unique_ptr<Connection> connection);
+
+    std::string path_;
+    const Clock& clock_;
+    IdGenerator& ids_;
+    Options options_;
+    std::mutex writer_mutex_;
+    std::unique_ptr<Connection> writer_;
+    std::mutex readers_mutex_;
+    std::vector<std::unique_ptr<Connection>> idle_readers_;
+};
+
+}  // namespace mh::store::sqlite

@@ -1,0 +1,91 @@
+// Store: the metadata of meterhub (tenants, users, memberships, devices, series) behind one interface,
+// implemented for SQLite (store/sqlite) and later PostgreSQL.
+//
+// Every call that touches tenant-owned rows takes a TenantScope; a scope for tenant A finds nothing of
+// tenant B (kNotFound, never kPermissionDenied, so existence does not leak). Calls without a scope are the
+// system administrator's (tenant and user management) and are only reachable through domain::Access.
+// Deleting a tenant, user or device deletes everything it owns.
+//
+// Implementations are thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/tenant_scope.hpp"
+#include "store/records.hpp"
+
+namespace mh::store {
+
+struct NewTenant {
+    std::string name;
+    std::string time_zone = "UTC";
+    std::int64_t raw_retention_days = 730;
+};
+
+struct NewUser {
+    std::string email;
+    std::string display_name;
+    std::string password_hash;
+    bool system_admin = false;
+};
+
+struct NewDevice {
+    std::string name;
+    std::string source = "generic";
+    std::string serial;
+    std::string model;
+};
+
+struct NewSeries {
+    DeviceId device;
+    std::string metric;
+    std::string unit;
+    SeriesKind kind = SeriesKind::kGauge;
+};
+
+class Store {
+  public:
+    virtual ~Store() = default;
+
+    // Tenants (system).
+    virtual Result<Tenant> CreateTenant(const NewTenant& tenant) = 0;
+    virtual Result<std::vector<Tenant>> ListTenants() = 0;
+    virtual Result<Tenant> FindTenant(std::string_view name) = 0;
+    virtual Result<Tenant> GetTenant(TenantId id) = 0;
+    virtual Status DeleteTenant(TenantId id) = 0;
+    virtual Status SetTenantRetention(TenantId id, std::int64_t raw_retention_days) = 0;
+
+    // Users (system).
+    virtual Result<User> CreateUser(const NewUser& user) = 0;
+    virtual Result<User> GetUser(UserId id) = 0;
+    virtual Result<User> FindUserByEmail(std::string_view email) = 0;
+    virtual Result<std::vector<User>> ListUsers() = 0;
+    virtual Status SetPasswordHash(UserId id, std::string_view password_hash) = 0;
+    virtual Status DeleteUser(UserId id) = 0;
+
+    // Memberships. RoleOf is what domain::Access asks before it makes a scope.
+    virtual Result<std::optional<Role>> RoleOf(UserId user, TenantId tenant) = 0;
+    virtual Status SetMember(TenantId tenant, UserId user, Role role) = 0;
+    virtual Result<std::vector<Member>> ListMembers(const TenantScope& scope) = 0;
+    virtual Status RemoveMember(const TenantScope& scope, UserId user) = 0;
+
+    // Devices.
+    virtual Result<Device> CreateDevice(const TenantScope& scope, const NewDevice& device) = 0;
+    virtual Result<std::vector<Device>> ListDevices(const TenantScope& scope) = 0;
+    virtual Result<Device> GetDevice(const TenantScope& scope, DeviceId id) = 0;
+    virtual Result<Device> FindDeviceBySerial(const TenantScope& scope, std::string_view serial) = 0;
+    virtual Status RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) = 0;
+    virtual Status DeleteDevice(const TenantScope& scope, DeviceId id) = 0;
+
+    // Series. EnsureSeries returns the existing series of (device, metric) or creates it; an existing one
+    // with another unit or kind is kAlreadyExists.
+    virtual Result<Series> EnsureSeries(const TenantScope& scope, const NewSeries& series) = 0;
+    virtual Result<std::vector<Series>> ListSeries(const TenantScope& scope, std::optional<DeviceId> device) = 0;
+    virtual Result<Series> GetSeries(const TenantScope& scope, SeriesId id) = 0;
+};
+
+}  // namespace mh::store

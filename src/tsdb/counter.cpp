@@ -1,0 +1,53 @@
+#include "tsdb/counter.hpp"
+
+#include <cmath>
+
+namespace mh::tsdb {
+namespace {
+
+// The register width a counter rolled over at, if `previous` -> `value` looks like a rollover.
+std::optional<double> RolloverLimit(double previous, double value) {
+    static constexpr double kWidths[] = {65536.0, 4294967296.0};
+    static constexpr double kScales[] = {1.0, 0.1, 0.01, 0.001};
+    for (double width : kWidths) {
+        for (double scale : kScales) {
+            const double limit = width * scale;
+            if (previous <= limit && previous >= 0.9 * limit && value >= 0 && value <= 0.1 * limit) return limit;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+double CounterTracker::Next(double value) {
+    if (!last_) {
+        last_ = value;
+        return 0;
+    }
+    if (before_drop_) {
+        const double reference = *before_drop_;
+        last_ = value;
+        if (value >= reference) {  // back at the old level: the drop was a glitch or the device was off
+            before_drop_.reset();
+            return value - reference;
+        }
+        if (value <= 0) return 0;  // still off (zeros at night): undecided
+        before_drop_.reset();      // a positive reading below the old level: it was a reset
+        return value;              // counted from zero
+    }
+    const double previous = *last_;
+    if (value >= previous) {
+        last_ = value;
+        return value - previous;
+    }
+    if (auto limit = RolloverLimit(previous, value)) {
+        last_ = value;
+        return (*limit - previous) + value;
+    }
+    before_drop_ = previous;
+    last_ = value;
+    return 0;
+}
+
+}  // namespace mh::tsdb

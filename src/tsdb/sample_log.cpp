@@ -32,7 +32,7 @@ constexpr std::size_t kReadChunkBytes = 1 << 20;
 
 // Append keeps its encode buffer between calls; after a rare huge append, one bigger than this is freed so
 // that a burst does not pin up to a record cap's worth of memory for the life of the process.
-constexpr std::size_t kRetainedWriteBufferBytes = 1 << 20;
+constexpr std::size_t kRetainedWriteBufferBytes = 8 << 20;
 
 // ---- Errors and file descriptors ----
 
@@ -260,12 +260,17 @@ Result<std::vector<SegmentFile>> ListSegments(const fs::path& dir) {
         if (ec == std::errc::no_such_file_or_directory) return segments;
         return MakeError(Errc::kUnavailable, fmt::format("sample log: cannot list {}: {}", dir.string(), ec.message()));
     }
-    for (const fs::directory_entry& entry : it) {
+    // increment(ec) rather than range-for, which would throw filesystem_error on a failing readdir.
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        const fs::directory_entry& entry = *it;
         const std::optional<std::uint64_t> number = ParseSegmentName(entry.path().filename().native());
         if (!number) continue;
         std::error_code type_ec;
         if (!entry.is_regular_file(type_ec)) continue;
         segments.push_back(SegmentFile{*number, entry.path()});
+    }
+    if (ec) {
+        return MakeError(Errc::kUnavailable, fmt::format("sample log: cannot list {}: {}", dir.string(), ec.message()));
     }
     std::sort(segments.begin(), segments.end(),
               [](const SegmentFile& a, const SegmentFile& b) { return a.number < b.number; });
@@ -407,6 +412,7 @@ class FileSampleLog final : public SampleLog {
     Status Start(std::uint64_t number) {
         MH_RETURN_IF_ERROR(CreateSegment(number, segment_fd_));
         segment_ = number;
+        segment_path_ = dir_ / SegmentName(number);
         segment_size_ = lf::kFileHeaderSize;
         return Ok();
     }
@@ -414,7 +420,7 @@ class FileSampleLog final : public SampleLog {
     Status Append(std::span<const SeriesSample> samples) override {
         if (broken_) return MakeError(Errc::kUnavailable, *broken_);
         if (samples.empty()) return Ok();
-        const fs::path path = SegmentPath(segment_);
+        const fs::path& path = segment_path_;
         const std::uint64_t start = segment_size_;
         ReserveWriteBuffer(MaxRecordBytes(std::min(samples.size(), lf::kMaxSamplesPerRecord)));
         // One write per record: an ordinary append is one record, hence one write(); a huge one is written
@@ -450,7 +456,7 @@ class FileSampleLog final : public SampleLog {
         // Sync the closing segment even without `sync`: callers rotate to then move these samples into
         // chunks and drop the segment, and a closed segment should never be the one with a torn tail.
         if (::fdatasync(segment_fd_.get()) != 0) {
-            Error error = IoError("cannot fdatasync", SegmentPath(segment_), errno);
+            Error error = IoError("cannot fdatasync", segment_path_, errno);
             broken_ = fmt::format("sample log: appends refused after an earlier sync failure ({}); reopen the log",
                                   error.message);
             return error;
@@ -464,6 +470,7 @@ class FileSampleLog final : public SampleLog {
         const std::uint64_t closed = segment_;
         segment_fd_ = std::move(next);
         segment_ = closed + 1;
+        segment_path_ = dir_ / SegmentName(segment_);
         segment_size_ = lf::kFileHeaderSize;
         return closed;
     }
@@ -490,8 +497,6 @@ class FileSampleLog final : public SampleLog {
     std::uint64_t open_segment() const override { return segment_; }
 
   private:
-    fs::path SegmentPath(std::uint64_t number) const { return dir_ / SegmentName(number); }
-
     Status SyncDir() {
         if (::fsync(dir_fd_.get()) != 0) return IoError("cannot fsync directory", dir_, errno);
         return Ok();
@@ -530,10 +535,11 @@ class FileSampleLog final : public SampleLog {
     // later good ones (Replay would stop at it and lose them). If even that fails, the log is broken.
     Status RollBack(std::uint64_t offset, Error cause) {
         if (::ftruncate(segment_fd_.get(), static_cast<off_t>(offset)) != 0) {
+            const int err = errno;
             broken_ = fmt::format(
                 "sample log: appends refused: a failed append left a partial record in {} ({}), "
                 "and cutting it off failed: {}; reopen the log",
-                SegmentPath(segment_).string(), cause.message, std::generic_category().message(errno));
+                segment_path_.string(), cause.message, std::generic_category().message(err));
         } else {
             segment_size_ = offset;
         }
@@ -546,6 +552,7 @@ class FileSampleLog final : public SampleLog {
     UniqueFd lock_fd_;  // holds the flock for the object's life
     UniqueFd segment_fd_;
     std::uint64_t segment_ = 0;
+    fs::path segment_path_;              // for error messages
     std::uint64_t segment_size_ = 0;     // file size of the open segment, header included
     std::optional<std::string> broken_;  // set: why Append and Rotate are refused
     std::unique_ptr<std::uint8_t[]> write_buffer_;
@@ -603,8 +610,9 @@ Result<std::unique_ptr<SampleLog>> SampleLog::Open(const std::filesystem::path& 
     if (!dir_fd.valid()) return IoError("cannot open directory", dir, errno);
 
     const std::string lock_name(lf::kLockFileName);
+    const fs::path lock_path = dir / lock_name;
     UniqueFd lock_fd(::openat(dir_fd.get(), lock_name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!lock_fd.valid()) return IoError("cannot open", dir / lock_name, errno);
+    if (!lock_fd.valid()) return IoError("cannot open", lock_path, errno);
     // flock belongs to the open file description: a second Open, even in this process, conflicts, and the
     // kernel drops the lock when the process dies, so a crash never leaves the directory locked.
     int locked = 0;
@@ -616,7 +624,7 @@ Result<std::unique_ptr<SampleLog>> SampleLog::Open(const std::filesystem::path& 
             return MakeError(Errc::kFailedPrecondition,
                              fmt::format("log directory {} is in use by another meterhub process", dir.string()));
         }
-        return IoError("cannot lock", dir / lock_name, errno);
+        return IoError("cannot lock", lock_path, errno);
     }
 
     MH_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments, ListSegments(dir));

@@ -6,7 +6,14 @@
 // safely in chunks, DropThrough() deletes them. Open() takes an exclusive lock on the directory (one
 // writer process); Replay() reads without the lock, for recovery and for read-only CLI queries.
 //
-// Not thread-safe: the engine's writer thread owns it.
+// Crash model: a crash mid-append leaves at most one torn record, at the end of the newest segment, because
+// appends only ever go to a segment this process created and a failed write is cut off again (ftruncate)
+// before anything else is written (and Rotate syncs the segment it closes). Failures come back as Errors
+// (I/O: Errc::kUnavailable with the strerror text), not exceptions; only the visitor's own exceptions pass
+// through Replay.
+//
+// Not thread-safe: the engine's writer thread owns it. Replay() is a static function and may run in any
+// process at any time, also while a writer appends (it then may warn about the record being written).
 #pragma once
 
 #include <cstdint>
@@ -27,27 +34,40 @@ class SampleLog {
     };
 
     // Creates the directory if needed, takes the lock (Errc::kFailedPrecondition if another process holds
-    // it), cuts a torn tail off the newest segment, and opens a fresh segment for appending.
+    // it), cuts a torn tail off the newest segment, and opens a fresh segment, numbered one past the newest
+    // existing one, for appending. The lock (flock on dir/LOCK) is per open file description: a second Open
+    // of the same directory fails even within one process. Released when the object is destroyed.
     static Result<std::unique_ptr<SampleLog>> Open(const std::filesystem::path& dir, Options options);
 
     // Calls `visit` for each intact record's samples, oldest first, segment by segment. A torn or corrupt
-    // record ends its segment (the tail of a crash); later segments are still read. Missing dir: no records.
+    // record ends its segment (the tail of a crash) with a spdlog warning; later segments are still read.
+    // Missing dir: no records. Errors: kUnavailable for I/O failures, kFailedPrecondition for a segment in a
+    // format version this build cannot read (refused rather than skipped, so a downgrade loses nothing
+    // silently). `samples` is only valid during the call (a reused buffer). Memory use is bounded by the
+    // largest record, not by the log's size.
     using Visitor = std::function<void(std::uint64_t segment, std::span<const SeriesSample> samples)>;
     static Status Replay(const std::filesystem::path& dir, const Visitor& visit);
 
     virtual ~SampleLog() = default;
 
-    // One record, durable on return (when sync is on). An empty span writes nothing.
+    // One record, durable on return (when sync is on). An empty span writes nothing. More samples than a
+    // record may hold (log_format::kMaxSamplesPerRecord) become several records, one write() each, and one
+    // fdatasync for all. On failure nothing of this call stays in the log (short of a crash during it);
+    // after a failed fdatasync, or if cutting off a failed write failed, the log refuses every later Append
+    // and Rotate (kUnavailable) and must be reopened.
     virtual Status Append(std::span<const SeriesSample> samples) = 0;
 
     // Closes the current segment and opens the next; returns the number of the closed segment. Every
-    // record appended before the call is in a segment numbered at most that.
+    // record appended before the call is in a segment numbered at most that. The closed segment is
+    // fdatasync'ed even when `sync` is off. On failure the current segment stays open.
     virtual Result<std::uint64_t> Rotate() = 0;
 
-    // Deletes the segments numbered at most `segment` (never the open one).
+    // Deletes the segments numbered at most `segment` (never the open one), including leftovers of earlier
+    // runs; already-deleted ones are fine.
     virtual Status DropThrough(std::uint64_t segment) = 0;
 
-    // Bytes appended to the open segment.
+    // Bytes of records appended to the open segment (0 right after Open or Rotate; the file header is not
+    // counted). The engine compares it with its rotation threshold.
     virtual std::uint64_t open_segment_bytes() const = 0;
     virtual std::uint64_t open_segment() const = 0;
 };

@@ -236,6 +236,26 @@ TEST(ChunkCodec, DecodeAppends) {
     EXPECT_EQ(out, expected);
 }
 
+TEST(ChunkCodec, GoldenBytesFromTheFormatDoc) {
+    // The two examples of docs/chunk_format.md: a changed byte here is a format change (bump the version).
+    const std::vector<Sample> scaled = {{1700000000000, 230.1},
+                                        {1700000060000, 230.1},
+                                        {1700000120000, 230.4},
+                                        {1700000180000, 229.9},
+                                        {1700000240050, 229.9}};
+    const std::vector<std::uint8_t> scaled_bytes = {0x01, 0x05, 0x80, 0xa0, 0xab, 0xfe, 0xf9, 0x62, 0x01, 0xe0,
+                                                    0xd4, 0x03, 0xfa, 0x23, 0x2c, 0x88, 0x68, 0x90};
+    EXPECT_EQ(EncodeChunk(scaled), scaled_bytes);
+    EXPECT_EQ(Decode(scaled_bytes), scaled);
+
+    const std::vector<Sample> xored = {{-1000, 1.0 / 3.0}, {0, 1.0 / 3.0}, {1000, 0.5}};
+    const std::vector<std::uint8_t> xored_bytes = {0x01, 0x03, 0xcf, 0x0f, 0x10, 0xe8, 0x07, 0x55, 0x55, 0x55,
+                                                   0x55, 0x55, 0x55, 0xd5, 0x3f, 0x35, 0x6d, 0xaa, 0xaa, 0xaa,
+                                                   0xaa, 0xaa, 0xaa, 0xa8};
+    EXPECT_EQ(EncodeChunk(xored), xored_bytes);
+    EXPECT_EQ(Decode(xored_bytes), xored);
+}
+
 // ---- Size ----------------------------------------------------------------------------------------------------
 
 TEST(ChunkCodec, RealisticPowerCurveUnderThreeBytesPerSample) {

@@ -1,0 +1,322 @@
+// db, tenant, user, device and series: the operator's management commands.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/runtime.hpp"
+#include "cli/table.hpp"
+#include "core/time_zone.hpp"
+#include "domain/access.hpp"
+#include "domain/passwords.hpp"
+#include "store/sqlite/migrations.hpp"
+
+namespace mh::cli {
+namespace {
+
+using domain::Access;
+
+// Reads a password from stdin: one line, without its newline. Prompts when stdin is a terminal.
+Result<std::string> ReadPassword() {
+    if (isatty(STDIN_FILENO) != 0) std::cerr << "password: " << std::flush;
+    std::string password;
+    if (!std::getline(std::cin, password)) return MakeError(Errc::kInvalidArgument, "no password on standard input");
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    return password;
+}
+
+// Runs `body` with a freshly opened runtime; maps its error to an exit code.
+template <class Body>
+Action WithRuntime(bool read_only, Body body) {
+    return [read_only, body](const Config& config) -> int {
+        auto runtime = Runtime::Open(config, read_only);
+        if (!runtime) return Fail(runtime.error());
+        Status status = body(**runtime);
+        return status ? 0 : Fail(status.error());
+    };
+}
+
+void AddDb(CLI::App& app, Action& action) {
+    auto* db = app.add_subcommand("db", "Database schema and status");
+    db->require_subcommand(1);
+    db->add_subcommand("migrate", "Apply pending schema migrations (serve does this at start)")->callback([&action] {
+        action = WithRuntime(false, [](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(int version, rt.store->SchemaVersion());
+            std::cout << "schema version " << version << " (latest " << store::sqlite::LatestSchemaVersion()
+                      << ") in " << rt.store->path() << "\n";
+            return Ok();
+        });
+    });
+    db->add_subcommand("status", "Schema version and what the database holds")->callback([&action] {
+        action = WithRuntime(true, [](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(int version, rt.store->SchemaVersion());
+            MH_ASSIGN_OR_RETURN(auto tenants, rt.store->ListTenants());
+            MH_ASSIGN_OR_RETURN(auto users, rt.store->ListUsers());
+            MH_ASSIGN_OR_RETURN(auto stats, rt.store->ChunkStats());
+            std::cout << "database:       " << rt.store->path() << "\n"
+                      << "schema version: " << version << " (latest " << store::sqlite::LatestSchemaVersion() << ")\n"
+                      << "tenants:        " << tenants.size() << "\nusers:          " << users.size() << "\n"
+                      << "chunks:         " << stats.chunks << " holding " << stats.samples << " samples in "
+                      << stats.chunk_bytes << " bytes";
+            if (stats.samples > 0) {
+                std::cout << " (" << static_cast<double>(stats.chunk_bytes) / static_cast<double>(stats.samples)
+                          << " bytes/sample)";
+            }
+            std::cout << "\n";
+            return Ok();
+        });
+    });
+}
+
+void AddTenant(CLI::App& app, Action& action) {
+    auto* tenant = app.add_subcommand("tenant", "Manage tenants (households, operators' customers, FabLabs)");
+    tenant->require_subcommand(1);
+
+    auto* add = tenant->add_subcommand("add", "Create a tenant");
+    auto name = std::make_shared<std::string>();
+    auto zone = std::make_shared<std::string>("UTC");
+    auto retention = std::make_shared<std::int64_t>(0);
+    add->add_option("name", *name, "Unique name")->required();
+    add->add_option("--tz", *zone, "IANA time zone for days, months and years (default UTC)");
+    add->add_option("--retention-days", *retention, "Keep raw samples this long (default retention.default_raw_days)")
+        ->check(CLI::PositiveNumber);
+    add->callback([&action, name, zone, retention] {
+        action = WithRuntime(false, [name, zone, retention](Runtime& rt) -> Status {
+            MH_RETURN_IF_ERROR(TimeZone::Find(*zone));
+            const std::int64_t days = *retention > 0 ? *retention : rt.config.retention.default_raw_days;
+            MH_ASSIGN_OR_RETURN(auto t, rt.store->CreateTenant({*name, *zone, days}));
+            std::cout << "tenant " << t.name << " created (id " << t.id.value() << ", " << t.time_zone << ")\n";
+            return Ok();
+        });
+    });
+
+    auto* list = tenant->add_subcommand("list", "List tenants");
+    auto json = std::make_shared<bool>(false);
+    list->add_flag("--json", *json, "JSON output");
+    list->callback([&action, json] {
+        action = WithRuntime(true, [json](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto tenants, rt.store->ListTenants());
+            if (*json) {
+                std::cout << "[";
+                for (std::size_t i = 0; i < tenants.size(); ++i) {
+                    const auto& t = tenants[i];
+                    std::cout << (i ? "," : "") << "{\"id\":" << t.id.value() << ",\"name\":" << Json(t.name)
+                              << ",\"time_zone\":" << Json(t.time_zone)
+                              << ",\"raw_retention_days\":" << t.raw_retention_days << "}";
+                }
+                std::cout << "]\n";
+                return Ok();
+            }
+            Table table({"ID", "NAME", "TIME ZONE", "RAW RETENTION"});
+            for (const auto& t : tenants) {
+                table.Add({std::to_string(t.id.value()), t.name, t.time_zone,
+                           std::to_string(t.raw_retention_days) + " days"});
+            }
+            table.Print(std::cout);
+            return Ok();
+        });
+    });
+
+    auto* del = tenant->add_subcommand("delete", "Delete a tenant and everything it owns");
+    auto del_name = std::make_shared<std::string>();
+    del->add_option("name", *del_name, "Tenant name")->required();
+    del->callback([&action, del_name] {
+        action = WithRuntime(false, [del_name](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(*del_name));
+            MH_RETURN_IF_ERROR(rt.store->DeleteTenant(t.id));
+            std::cout << "tenant " << t.name << " deleted with its members, devices and data\n";
+            return Ok();
+        });
+    });
+}
+
+void AddUser(CLI::App& app, Action& action) {
+    auto* user = app.add_subcommand("user", "Manage user accounts");
+    user->require_subcommand(1);
+
+    struct AddArgs {
+        std::string email, name, tenant, role = "owner";
+        bool admin = false;
+    };
+    auto args = std::make_shared<AddArgs>();
+    auto* add = user->add_subcommand("add", "Create a user; the password is read from standard input");
+    add->add_option("email", args->email, "E-mail address (the login)")->required();
+    add->add_option("--name", args->name, "Display name");
+    add->add_flag("--admin", args->admin, "System administrator");
+    add->add_option("--tenant", args->tenant, "Make the user a member of this tenant");
+    add->add_option("--role", args->role, "Role in --tenant: owner, admin or viewer")
+        ->check(CLI::IsMember({"owner", "admin", "viewer"}));
+    add->callback([&action, args] {
+        action = WithRuntime(false, [args](Runtime& rt) -> Status {
+            if (args->email.find('@') == std::string::npos) {
+                return MakeError(Errc::kInvalidArgument, "'" + args->email + "' is not an e-mail address");
+            }
+            std::optional<store::Tenant> tenant;
+            if (!args->tenant.empty()) {
+                MH_ASSIGN_OR_RETURN(tenant, rt.Tenant(args->tenant));
+            }
+            MH_ASSIGN_OR_RETURN(auto password, ReadPassword());
+            MH_ASSIGN_OR_RETURN(auto hash, domain::HashPassword(password));
+            MH_ASSIGN_OR_RETURN(auto u, rt.store->CreateUser({args->email, args->name, hash, args->admin}));
+            if (tenant) {
+                Role role = Role::kOwner;
+                ParseRole(args->role, role);
+                MH_RETURN_IF_ERROR(rt.store->SetMember(tenant->id, u.id, role));
+            }
+            std::cout << "user " << u.email << " created (id " << u.id.value() << ")"
+                      << (tenant ? ", " + args->role + " of " + tenant->name : std::string()) << "\n";
+            return Ok();
+        });
+    });
+
+    auto* list = user->add_subcommand("list", "List users");
+    list->callback([&action] {
+        action = WithRuntime(true, [](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto users, rt.store->ListUsers());
+            Table table({"ID", "EMAIL", "NAME", "ADMIN", "VERIFIED"});
+            for (const auto& u : users) {
+                table.Add({std::to_string(u.id.value()), u.email, u.display_name, u.system_admin ? "yes" : "no",
+                           u.email_verified ? "yes" : "no"});
+            }
+            table.Print(std::cout);
+            return Ok();
+        });
+    });
+
+    auto email = std::make_shared<std::string>();
+    auto* passwd = user->add_subcommand("passwd", "Set a user's password (read from standard input)");
+    passwd->add_option("email", *email, "The user's e-mail")->required();
+    passwd->callback([&action, email] {
+        action = WithRuntime(false, [email](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto u, rt.store->FindUserByEmail(*email));
+            MH_ASSIGN_OR_RETURN(auto password, ReadPassword());
+            MH_ASSIGN_OR_RETURN(auto hash, domain::HashPassword(password));
+            MH_RETURN_IF_ERROR(rt.store->SetPasswordHash(u.id, hash));
+            std::cout << "password of " << u.email << " changed\n";
+            return Ok();
+        });
+    });
+
+    auto del_email = std::make_shared<std::string>();
+    auto* del = user->add_subcommand("delete", "Delete a user and their memberships");
+    del->add_option("email", *del_email, "The user's e-mail")->required();
+    del->callback([&action, del_email] {
+        action = WithRuntime(false, [del_email](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto u, rt.store->FindUserByEmail(*del_email));
+            MH_RETURN_IF_ERROR(rt.store->DeleteUser(u.id));
+            std::cout << "user " << u.email << " deleted\n";
+            return Ok();
+        });
+    });
+}
+
+void AddDevice(CLI::App& app, Action& action) {
+    auto* device = app.add_subcommand("device", "Manage a tenant's devices");
+    device->require_subcommand(1);
+
+    struct Args {
+        std::string tenant, name, serial, source = "generic", model;
+        std::int64_t id = 0;
+    };
+    auto args = std::make_shared<Args>();
+    auto* add = device->add_subcommand("add", "Register a device");
+    add->add_option("--tenant", args->tenant, "Tenant name")->required();
+    add->add_option("--name", args->name, "Display name")->required();
+    add->add_option("--serial", args->serial, "Logger, inverter or meter serial");
+    add->add_option("--source", args->source, "generic, solarman, opendtu, solaredge, usms, fablab, demo");
+    add->add_option("--model", args->model, "Model or register map");
+    add->callback([&action, args] {
+        action = WithRuntime(false, [args](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
+            const auto scope = Access::ForOperator(t.id);
+            MH_ASSIGN_OR_RETURN(auto d, rt.store->CreateDevice(scope, {args->name, args->source, args->serial,
+                                                                       args->model}));
+            std::cout << "device " << d.name << " created (id " << d.id.value() << ")\n";
+            return Ok();
+        });
+    });
+
+    auto* list = device->add_subcommand("list", "List a tenant's devices");
+    list->add_option("--tenant", args->tenant, "Tenant name")->required();
+    list->callback([&action, args] {
+        action = WithRuntime(true, [args](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
+            MH_ASSIGN_OR_RETURN(auto devices, rt.store->ListDevices(Access::ForOperator(t.id)));
+            Table table({"ID", "NAME", "SOURCE", "SERIAL", "MODEL"});
+            for (const auto& d : devices) {
+                table.Add({std::to_string(d.id.value()), d.name, d.source, d.serial, d.model});
+            }
+            table.Print(std::cout);
+            return Ok();
+        });
+    });
+
+    auto* del = device->add_subcommand("delete", "Delete a device with its series and samples");
+    del->add_option("--tenant", args->tenant, "Tenant name")->required();
+    del->add_option("id", args->id, "Device id")->required();
+    del->callback([&action, args] {
+        action = WithRuntime(false, [args](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
+            MH_RETURN_IF_ERROR(rt.store->DeleteDevice(Access::ForOperator(t.id), DeviceId{args->id}));
+            std::cout << "device " << args->id << " deleted\n";
+            return Ok();
+        });
+    });
+}
+
+void AddSeries(CLI::App& app, Action& action) {
+    auto* series = app.add_subcommand("series", "Manage a tenant's series (device, metric, unit, kind)");
+    series->require_subcommand(1);
+    struct Args {
+        std::string tenant, metric, unit, kind = "gauge";
+        std::int64_t device = 0;
+    };
+    auto args = std::make_shared<Args>();
+    auto* add = series->add_subcommand("add", "Create a series (or show the existing one)");
+    add->add_option("--tenant", args->tenant, "Tenant name")->required();
+    add->add_option("--device", args->device, "Device id")->required();
+    add->add_option("--metric", args->metric, "Metric name, e.g. power_ac")->required();
+    add->add_option("--unit", args->unit, "Unit, e.g. W or kWh")->required();
+    add->add_option("--kind", args->kind, "gauge or counter")->check(CLI::IsMember({"gauge", "counter"}));
+    add->callback([&action, args] {
+        action = WithRuntime(false, [args](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
+            const auto kind = store::ParseSeriesKind(args->kind).value_or(store::SeriesKind::kGauge);
+            MH_ASSIGN_OR_RETURN(auto s, rt.store->EnsureSeries(Access::ForOperator(t.id),
+                                                               {DeviceId{args->device}, args->metric, args->unit, kind}));
+            std::cout << "series " << s.id.value() << ": " << s.metric << " [" << s.unit << "] "
+                      << store::SeriesKindName(s.kind) << "\n";
+            return Ok();
+        });
+    });
+    auto* list = series->add_subcommand("list", "List a tenant's series");
+    list->add_option("--tenant", args->tenant, "Tenant name")->required();
+    list->add_option("--device", args->device, "Only this device's");
+    list->callback([&action, args] {
+        action = WithRuntime(true, [args](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
+            std::optional<DeviceId> device;
+            if (args->device > 0) device = DeviceId{args->device};
+            MH_ASSIGN_OR_RETURN(auto all, rt.store->ListSeries(Access::ForOperator(t.id), device));
+            Table table({"ID", "DEVICE", "METRIC", "UNIT", "KIND"});
+            for (const auto& s : all) {
+                table.Add({std::to_string(s.id.value()), std::to_string(s.device.value()), s.metric, s.unit,
+                           store::SeriesKindName(s.kind)});
+            }
+            table.Print(std::cout);
+            return Ok();
+        });
+    });
+}
+
+}  // namespace
+
+void AddAdminCommands(CLI::App& app, Action& action) {
+    AddDb(app, action);
+    AddTenant(app, action);
+    AddUser(app, action);
+    AddDevice(app, action);
+    AddSeries(app, action);
+}
+
+}  // namespace mh::cli

@@ -1,0 +1,180 @@
+// serve: the long-running process. For now the time-series engine with retention, and with --demo a demo
+// tenant fed by a simulated inverter through the real write path.
+#include <pthread.h>
+#include <signal.h>
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.hpp"
+#include "cli/runtime.hpp"
+#include "domain/access.hpp"
+#include "domain/passwords.hpp"
+#include "sim/solar.hpp"
+
+namespace mh::cli {
+namespace {
+
+constexpr const char* kDemoTenant = "demo";
+constexpr const char* kDemoEmail = "demo@meterhub.local";
+constexpr const char* kDemoPassword = "demo-password";
+
+struct DemoSeries {
+    SeriesId power;
+    SeriesId energy_today;
+    SeriesId energy_total;
+    SeriesId temperature;
+    TenantId tenant;
+    std::string zone;
+};
+
+// Creates (or finds) the demo tenant, its owner and a simulated inverter with its series.
+Result<DemoSeries> SetUpDemo(Runtime& rt) {
+    auto tenant = rt.store->FindTenant(kDemoTenant);
+    if (!tenant) {
+        MH_ASSIGN_OR_RETURN(tenant, rt.store->CreateTenant({kDemoTenant, "Europe/Berlin",
+                                                            rt.config.retention.default_raw_days}));
+    }
+    auto user = rt.store->FindUserByEmail(kDemoEmail);
+    if (!user) {
+        MH_ASSIGN_OR_RETURN(auto hash, domain::HashPassword(kDemoPassword));
+        MH_ASSIGN_OR_RETURN(user, rt.store->CreateUser({kDemoEmail, "Demo", hash, false}));
+    }
+    MH_RETURN_IF_ERROR(rt.store->SetMember(tenant->id, user->id, Role::kOwner));
+    const auto scope = domain::Access::ForOperator(tenant->id);
+    auto device = rt.store->FindDeviceBySerial(scope, "DEMO-0001");
+    if (!device) {
+        MH_ASSIGN_OR_RETURN(device, rt.store->CreateDevice(scope, {"Demo inverter", "demo", "DEMO-0001", "demo-5kw"}));
+    }
+    using store::SeriesKind;
+    DemoSeries demo;
+    demo.tenant = tenant->id;
+    demo.zone = tenant->time_zone;
+    MH_ASSIGN_OR_RETURN(auto power, rt.store->EnsureSeries(scope, {device->id, "power_ac", "W", SeriesKind::kGauge}));
+    MH_ASSIGN_OR_RETURN(auto today, rt.store->EnsureSeries(scope, {device->id, "energy_today", "kWh", SeriesKind::kCounter}));
+    MH_ASSIGN_OR_RETURN(auto total, rt.store->EnsureSeries(scope, {device->id, "energy_total", "kWh", SeriesKind::kCounter}));
+    MH_ASSIGN_OR_RETURN(auto temp, rt.store->EnsureSeries(scope, {device->id, "temperature", "°C", SeriesKind::kGauge}));
+    demo.power = power.id;
+    demo.energy_today = today.id;
+    demo.energy_total = total.id;
+    demo.temperature = temp.id;
+    return demo;
+}
+
+// Feeds the demo inverter's readings every demo.interval_s until `stop`.
+class DemoFeeder {
+  public:
+    DemoFeeder(Runtime& rt, DemoSeries demo) : rt_(rt), demo_(std::move(demo)), inverter_(5000.0, 42) {}
+
+    void Run(const bool& stop, std::mutex& mutex, std::condition_variable& cv) {
+        const auto zone = TimeZone::Find(demo_.zone).value_or(TimeZone::Utc());
+        const auto scope = domain::Access::ForOperator(demo_.tenant);
+        const auto interval = std::chrono::seconds(rt_.config.demo.interval_s);
+        double today_kwh = 0;
+        double total_kwh = 1234.5;
+        auto day = zone.LocalDay(rt_.clock.Now());
+        std::unique_lock lock(mutex);
+        while (!stop) {
+            const Timestamp now = rt_.clock.Now();
+            if (zone.LocalDay(now) != day) {
+                day = zone.LocalDay(now);
+                today_kwh = 0;
+            }
+            const double power = inverter_.PowerAt(now, zone);
+            const double kwh = power * std::chrono::duration<double>(interval).count() / 3.6e6;
+            today_kwh += kwh;
+            total_kwh += kwh;
+            const std::int64_t ts = ToMillis(now);
+            const std::vector<tsdb::SeriesSample> batch{
+                {demo_.power, ts, power},
+                {demo_.energy_today, ts, std::round(today_kwh * 1000) / 1000},
+                {demo_.energy_total, ts, std::round(total_kwh * 1000) / 1000},
+                {demo_.temperature, ts, std::round((25.0 + power / 200.0) * 10) / 10},
+            };
+            lock.unlock();
+            if (auto status = rt_.engine->Write(scope, batch); !status) {
+                spdlog::warn("demo: write failed: {}", status.error().message);
+            }
+            lock.lock();
+            cv.wait_for(lock, interval, [&] { return stop; });
+        }
+    }
+
+  private:
+    Runtime& rt_;
+    DemoSeries demo_;
+    sim::SolarInverter inverter_;
+};
+
+int Serve(const Config& config, bool demo) {
+    // Signals are taken by sigwait below, so block them before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto rt = Runtime::Open(config, false);
+    if (!rt) return Fail(rt.error());
+    Runtime& runtime = **rt;
+    if (auto status = runtime.OpenEngine(false); !status) return Fail(status.error());
+    spdlog::info("meterhub serving: database {}, sample log {}-log", config.storage.path, config.storage.path);
+
+    bool stop = false;
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::thread feeder;
+    if (demo) {
+        auto series = SetUpDemo(runtime);
+        if (!series) return Fail(series.error());
+        std::cout << "demo: tenant '" << kDemoTenant << "', login " << kDemoEmail << " / " << kDemoPassword << "\n"
+                  << "demo: a simulated 5 kW inverter reports every " << config.demo.interval_s << " s; watch it with\n"
+                  << "      meterhub --db " << config.storage.path << " query latest --tenant demo --series "
+                  << series->power.value() << "\n"
+                  << "(the web dashboard and HTTP API arrive with the next milestones)" << std::endl;
+        feeder = std::thread([&, s = *series] { DemoFeeder(runtime, s).Run(stop, mutex, cv); });
+    }
+    // Retention runs in the background at retention.purge_interval_s.
+    std::thread retention([&] {
+        std::unique_lock lock(mutex);
+        while (!cv.wait_for(lock, std::chrono::seconds(config.retention.purge_interval_s), [&] { return stop; })) {
+            lock.unlock();
+            if (auto tenants = runtime.store->ListTenants()) {
+                for (const auto& t : *tenants) {
+                    const auto before = runtime.clock.Now() - date::days(t.raw_retention_days);
+                    auto purged = runtime.store->PurgeChunks(t.id, ToMillis(before));
+                    if (purged && *purged > 0) spdlog::info("retention: {} old samples of {} deleted", *purged, t.name);
+                }
+            }
+            lock.lock();
+        }
+    });
+
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    {
+        std::lock_guard lock(mutex);
+        stop = true;
+    }
+    cv.notify_all();
+    if (feeder.joinable()) feeder.join();
+    retention.join();
+    if (auto status = runtime.engine->Close(); !status) return Fail(status.error());
+    spdlog::info("stopped; every acknowledged sample is stored");
+    return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Action& action) {
+    auto demo = std::make_shared<bool>(false);
+    auto* serve = app.add_subcommand("serve", "Run meterhub: collectors, ingest and storage until SIGINT/SIGTERM");
+    serve->add_flag("--demo", *demo, "Create a demo tenant fed by simulated devices");
+    serve->callback([&action, demo] { action = [demo](const Config& config) { return Serve(config, *demo); }; });
+}
+
+}  // namespace mh::cli

@@ -68,9 +68,9 @@ class BitWriter {
     }
 
     std::vector<std::uint8_t>& out_;
-    std::size_t size_;          // bytes written to out_ so far (out_.size() may be larger)
-    std::uint64_t acc_ = 0;     // pending bits, first one in the most significant position
-    unsigned used_ = 0;         // number of pending bits in acc_, 0..63
+    std::size_t size_;       // bytes written to out_ so far (out_.size() may be larger)
+    std::uint64_t acc_ = 0;  // pending bits, first one in the most significant position
+    unsigned used_ = 0;      // number of pending bits in acc_, 0..63
 };
 
 // Reads bits from a byte range. Reading past the end is not prevented but harmless: bits beyond the end read

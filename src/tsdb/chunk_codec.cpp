@@ -28,11 +28,10 @@ constexpr std::int64_t kMaxScaled = (std::int64_t{1} << 53) - 1;  // |n| <= kMax
 
 constexpr std::uint64_t kExponentMask = 0x7ff0'0000'0000'0000;  // all ones: infinity or NaN
 
-// A prefix code for zigzagged integers: bucket i < N is written as i one bits, a zero bit and kWidth[i]
+// A prefix code for zigzagged integers: bucket i < N is written as i one bits, a zero bit and width[i]
 // payload bits; numbers too wide for every bucket as N one bits and 64 payload bits.
 template <unsigned N>
 struct PrefixCode {
-    static constexpr unsigned kBuckets = N;
     unsigned width[N];           // payload bits of bucket i; width[0] is 0 (the value 0 alone)
     std::uint64_t word[N];       // prefix of bucket i, i ones and a zero, as a number
     unsigned bucket_of[65];      // bit_width(zz) -> smallest bucket holding it, N = escape
@@ -64,7 +63,9 @@ constexpr PrefixCode<5> kScaledCode(kScaledWidths);
 constexpr std::uint64_t ZigZag(std::int64_t v) {
     return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
 }
-constexpr std::int64_t UnZigZag(std::uint64_t u) { return static_cast<std::int64_t>((u >> 1) ^ (0 - (u & 1))); }
+constexpr std::int64_t UnZigZag(std::uint64_t u) {
+    return static_cast<std::int64_t>((u >> 1) ^ (0 - (u & 1)));
+}
 
 template <unsigned N>
 inline void WriteCode(BitWriter& writer, const PrefixCode<N>& code, std::uint64_t zz) {
@@ -120,7 +121,9 @@ int ScaleValues(std::span<const Sample> samples, std::vector<std::int64_t>& scal
     scaled.resize(samples.size());
     int k = 0;
     for (std::size_t i = 0; i < samples.size(); ++i) {
-        if (ScaleOne(samples[i].value, kPow10[k], scaled[i])) [[likely]] continue;
+        if (ScaleOne(samples[i].value, kPow10[k], scaled[i])) [[likely]] {
+            continue;
+        }
         // Value i needs more decimals: raise k until it and every value before it fit.
         for (;;) {
             if (++k > kMaxDecimals) return -1;
@@ -185,7 +188,9 @@ class ByteCursor {
     std::size_t pos_ = 0;
 };
 
-Error Corrupt(const char* what) { return MakeError(Errc::kDataLoss, std::string("chunk: ") + what); }
+Error Corrupt(const char* what) {
+    return MakeError(Errc::kDataLoss, std::string("chunk: ") + what);
+}
 
 // ---- Encoding ------------------------------------------------------------------------------------------------
 
@@ -405,9 +410,8 @@ Status DecodeInto(std::span<const std::uint8_t> bytes, std::vector<Sample>& out)
 
 std::vector<std::uint8_t> EncodeChunk(std::span<const Sample> samples) {
     assert(!samples.empty() && samples.size() <= kMaxSamples);
-    assert(std::adjacent_find(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
-               return a.ts_ms >= b.ts_ms;
-           }) == samples.end());
+    assert(std::adjacent_find(samples.begin(), samples.end(),
+                              [](const Sample& a, const Sample& b) { return a.ts_ms >= b.ts_ms; }) == samples.end());
     assert(std::all_of(samples.begin(), samples.end(), [](const Sample& s) { return std::isfinite(s.value); }));
 
     std::vector<std::int64_t> scaled;

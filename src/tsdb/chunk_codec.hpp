@@ -15,11 +15,13 @@
 
 namespace mh::tsdb {
 
-// `samples` must be non-empty, strictly increasing in ts_ms, with finite values (checked by assert only:
-// the engine validates input before it gets here).
+// `samples` must be non-empty, at most 1,000,000 long, strictly increasing in ts_ms, with finite values
+// (checked by assert only: the engine validates input before it gets here). Decoding gives back the same
+// timestamps and the same value bits.
 std::vector<std::uint8_t> EncodeChunk(std::span<const Sample> samples);
 
-// Appends the decoded samples to `out`.
+// Appends the decoded samples to `out`. On error (Errc::kDataLoss: corrupt, truncated or not a chunk) `out`
+// is left as it was.
 Status DecodeChunk(std::span<const std::uint8_t> bytes, std::vector<Sample>& out);
 
 }  // namespace mh::tsdb

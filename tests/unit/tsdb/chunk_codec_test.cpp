@@ -18,9 +18,11 @@ namespace {
 
 constexpr std::int64_t kMinute = 60'000;
 constexpr std::int64_t kChunkStart = 1'700'000'000'000;  // 2023-11-14, ms
-constexpr std::uint8_t kModeXor = 0x10;                   // docs/chunk_format.md, "Header"
+constexpr std::uint8_t kModeXor = 0x10;                  // docs/chunk_format.md, "Layout"
 
-std::uint64_t Bits(double v) { return std::bit_cast<std::uint64_t>(v); }
+std::uint64_t Bits(double v) {
+    return std::bit_cast<std::uint64_t>(v);
+}
 
 // Decodes `bytes` into a fresh vector, asserting success.
 std::vector<Sample> Decode(const std::vector<std::uint8_t>& bytes) {
@@ -144,12 +146,12 @@ TEST(ChunkCodec, IrregularTimestamps) {
     for (int i = 0; i < 1000; ++i) {
         samples.push_back({ts, static_cast<double>(i % 17)});
         switch (i % 10) {
-            case 0: ts += 1; break;                                    // 1 ms steps
+            case 0: ts += 1; break;  // 1 ms steps
             case 1: ts += 1; break;
             case 2: ts += kMinute + static_cast<std::int64_t>(rng() % 200); break;  // jitter
             case 3: ts += kMinute; break;
-            case 4: ts += 3 * 3600 * 1000; break;                      // a gap of hours
-            case 5: ts += 400LL * 24 * 3600 * 1000; break;             // more than a year
+            case 4: ts += 3 * 3600 * 1000; break;           // a gap of hours
+            case 5: ts += 400LL * 24 * 3600 * 1000; break;  // more than a year
             case 6: ts += 1 + static_cast<std::int64_t>(rng() % 5000); break;
             default: ts += 1000; break;
         }
@@ -166,8 +168,8 @@ TEST(ChunkCodec, ExtremeTimestamps) {
 }
 
 TEST(ChunkCodec, NegativeTimestamps) {
-    RoundTrip(Regular({1, 2, 3, 4, 5}, -10 * kMinute));          // crossing zero
-    RoundTrip(Regular({1, 2, 3}, -1'000'000'000'000, 1));         // before 1970
+    RoundTrip(Regular({1, 2, 3, 4, 5}, -10 * kMinute));    // crossing zero
+    RoundTrip(Regular({1, 2, 3}, -1'000'000'000'000, 1));  // before 1970
     RoundTrip({{-5000, 1.0}, {-4999, 1.0}, {-10, 2.0}, {-1, 2.5}, {0, 3.0}, {7, 3.5}});
 }
 
@@ -178,10 +180,10 @@ TEST(ChunkCodec, ScaledDecimalPicksFewestDecimals) {
     };
     const std::vector<Case> cases = {
         {{0, 0, 0}, 0x00},
-        {{1, 2, 3, -4, 1000000}, 0x00},                   // integers
-        {{230.1, 229.8, 231.0, -0.5}, 0x01},              // one decimal
+        {{1, 2, 3, -4, 1000000}, 0x00},       // integers
+        {{230.1, 229.8, 231.0, -0.5}, 0x01},  // one decimal
         {{1.5, 2.25, 0}, 0x02},
-        {{12345.678, 12345.681, -0.001, 0.0}, 0x03},      // three decimals
+        {{12345.678, 12345.681, -0.001, 0.0}, 0x03},  // three decimals
         {{0.000001, 1.0}, 0x06},
         {{9007199254740991.0, -9007199254740991.0}, 0x00},  // |n| = 2^53 - 1, the largest allowed
     };
@@ -198,13 +200,13 @@ TEST(ChunkCodec, ScaledDecimalLargeSteps) {
 
 TEST(ChunkCodec, FallsBackToXor) {
     const std::vector<std::vector<double>> cases = {
-        {0.1, 0.2, 1.0 / 3.0},                        // one value needs more than 6 decimals
-        {1.0, -0.0, 2.0},                             // -0.0 is not n / 10^k
-        {0.0000001},                                  // 7 decimals
-        {9007199254740992.0, 1.0},                    // |n| = 2^53
+        {0.1, 0.2, 1.0 / 3.0},      // one value needs more than 6 decimals
+        {1.0, -0.0, 2.0},           // -0.0 is not n / 10^k
+        {0.0000001},                // 7 decimals
+        {9007199254740992.0, 1.0},  // |n| = 2^53
         {1e300, -1e300, 1e-300},
         {std::numeric_limits<double>::denorm_min(), 3 * std::numeric_limits<double>::denorm_min(),
-         std::numeric_limits<double>::min() / 3},     // denormals
+         std::numeric_limits<double>::min() / 3},  // denormals
         {std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(), 0.0},
         {3.14159265358979, 3.14159265358979, 2.71828182845905, 3.14159265358979},
     };
@@ -243,15 +245,15 @@ TEST(ChunkCodec, GoldenBytesFromTheFormatDoc) {
                                         {1700000120000, 230.4},
                                         {1700000180000, 229.9},
                                         {1700000240050, 229.9}};
-    const std::vector<std::uint8_t> scaled_bytes = {0x01, 0x05, 0x80, 0xa0, 0xab, 0xfe, 0xf9, 0x62, 0x01, 0xe0,
-                                                    0xd4, 0x03, 0xfa, 0x23, 0x2c, 0x88, 0x68, 0x90};
+    const std::vector<std::uint8_t> scaled_bytes = {0x01, 0x05, 0x80, 0xa0, 0xab, 0xfe, 0xf9, 0x62, 0x01,
+                                                    0xe0, 0xd4, 0x03, 0xfa, 0x23, 0x2c, 0x88, 0x68, 0x90};
     EXPECT_EQ(EncodeChunk(scaled), scaled_bytes);
     EXPECT_EQ(Decode(scaled_bytes), scaled);
 
     const std::vector<Sample> xored = {{-1000, 1.0 / 3.0}, {0, 1.0 / 3.0}, {1000, 0.5}};
-    const std::vector<std::uint8_t> xored_bytes = {0x01, 0x03, 0xcf, 0x0f, 0x10, 0xe8, 0x07, 0x55, 0x55, 0x55,
-                                                   0x55, 0x55, 0x55, 0xd5, 0x3f, 0x35, 0x6d, 0xaa, 0xaa, 0xaa,
-                                                   0xaa, 0xaa, 0xaa, 0xa8};
+    const std::vector<std::uint8_t> xored_bytes = {0x01, 0x03, 0xcf, 0x0f, 0x10, 0xe8, 0x07, 0x55,
+                                                   0x55, 0x55, 0x55, 0x55, 0x55, 0xd5, 0x3f, 0x35,
+                                                   0x6d, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xa8};
     EXPECT_EQ(EncodeChunk(xored), xored_bytes);
     EXPECT_EQ(Decode(xored_bytes), xored);
 }
@@ -295,7 +297,7 @@ std::vector<std::vector<std::uint8_t>> SampleChunks() {
     }
     return {
         EncodeChunk(std::vector<Sample>(day.begin() + 600, day.begin() + 840)),  // scaled decimal, midday
-        EncodeChunk(Regular(RandomDoubles(240, 3))),                            // XOR
+        EncodeChunk(Regular(RandomDoubles(240, 3))),                             // XOR
         EncodeChunk(irregular),
         EncodeChunk(Regular({5.0})),
         EncodeChunk(Regular({5.5, 1.0 / 3.0})),

@@ -1,0 +1,236 @@
+// The storage conformance suite: every Store implementation must pass it. Typed over backends; SQLite
+// always, PostgreSQL joins when its implementation lands.
+#include <gtest/gtest.h>
+
+#include "domain/access.hpp"
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "test_support.hpp"
+
+namespace mh::store {
+namespace {
+
+using domain::Access;
+
+struct SqliteBackend {
+    static Result<std::unique_ptr<sqlite::SqliteStore>> Open(const std::string& dir, const Clock& clock,
+                                                              IdGenerator& ids) {
+        return sqlite::SqliteStore::Open(dir + "/meterhub.db", clock, ids, {});
+    }
+};
+
+template <class Backend>
+class StoreTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto opened = Backend::Open(dir_.path().string(), clock_, ids_);
+        ASSERT_TRUE(opened) << opened.error().message;
+        store_ = std::move(*opened);
+    }
+
+    Tenant MakeTenant(const std::string& name) {
+        auto t = store_->CreateTenant({name, "Europe/Berlin", 730});
+        EXPECT_TRUE(t) << t.error().message;
+        return *t;
+    }
+
+    testing::TempDir dir_;
+    FakeClock clock_{FromMillis(1'790'000'000'000)};
+    IdGenerator ids_{clock_, 1};
+    std::unique_ptr<sqlite::SqliteStore> store_;
+};
+
+using Backends = ::testing::Types<SqliteBackend>;
+TYPED_TEST_SUITE(StoreTest, Backends);
+
+TYPED_TEST(StoreTest, MigrationsAreRecordedAndIdempotent) {
+    EXPECT_EQ(*this->store_->SchemaVersion(), sqlite::LatestSchemaVersion());
+    EXPECT_EQ(*this->store_->Migrate(), 0);  // nothing left to apply
+}
+
+TYPED_TEST(StoreTest, TenantsAreUniqueByName) {
+    auto a = this->MakeTenant("home");
+    auto again = this->store_->CreateTenant({"home", "UTC", 730});
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Errc::kAlreadyExists);
+    EXPECT_EQ(this->store_->FindTenant("home")->id, a.id);
+    EXPECT_EQ(this->store_->GetTenant(a.id)->time_zone, "Europe/Berlin");
+    EXPECT_EQ(this->store_->ListTenants()->size(), 1u);
+    EXPECT_EQ(this->store_->FindTenant("nope").error().code, Errc::kNotFound);
+}
+
+TYPED_TEST(StoreTest, UsersEmailIsCaseInsensitiveAndUnique) {
+    auto u = this->store_->CreateUser({"Ann@Example.org", "Ann", "hash", false});
+    ASSERT_TRUE(u);
+    EXPECT_EQ(this->store_->FindUserByEmail("ann@example.org")->id, u->id);
+    EXPECT_EQ(this->store_->CreateUser({"ann@example.org", "", "h", false}).error().code, Errc::kAlreadyExists);
+    ASSERT_TRUE(this->store_->SetPasswordHash(u->id, "new"));
+    EXPECT_EQ(this->store_->GetUser(u->id)->password_hash, "new");
+}
+
+TYPED_TEST(StoreTest, MembershipsCarryRoles) {
+    auto t = this->MakeTenant("home");
+    auto u = *this->store_->CreateUser({"a@b.c", "", "h", false});
+    EXPECT_FALSE(this->store_->RoleOf(u.id, t.id)->has_value());
+    ASSERT_TRUE(this->store_->SetMember(t.id, u.id, Role::kViewer));
+    EXPECT_EQ(**this->store_->RoleOf(u.id, t.id), Role::kViewer);
+    ASSERT_TRUE(this->store_->SetMember(t.id, u.id, Role::kAdmin));  // changes, does not duplicate
+    auto members = *this->store_->ListMembers(Access::ForOperator(t.id));
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_EQ(members[0].role, Role::kAdmin);
+    EXPECT_EQ(this->store_->SetMember(t.id, UserId{12345}, Role::kViewer).error().code, Errc::kNotFound);
+}
+
+TYPED_TEST(StoreTest, AccessGivesScopesOnlyToMembersAndAdmins) {
+    auto t = this->MakeTenant("home");
+    auto member = *this->store_->CreateUser({"m@x.y", "", "h", false});
+    auto stranger = *this->store_->CreateUser({"s@x.y", "", "h", false});
+    auto admin = *this->store_->CreateUser({"a@x.y", "", "h", true});
+    ASSERT_TRUE(this->store_->SetMember(t.id, member.id, Role::kViewer));
+    Access access(*this->store_);
+    auto scope = access.ForUser(member.id, t.id);
+    ASSERT_TRUE(scope);
+    EXPECT_EQ(scope->role(), Role::kViewer);
+    EXPECT_FALSE(scope->CanWrite());
+    EXPECT_EQ(access.ForUser(stranger.id, t.id).error().code, Errc::kNotFound);
+    EXPECT_EQ(access.ForUser(admin.id, t.id)->role(), Role::kOwner);
+}
+
+TYPED_TEST(StoreTest, DevicesAndSeries) {
+    auto t = this->MakeTenant("home");
+    const auto scope = Access::ForOperator(t.id);
+    auto d = this->store_->CreateDevice(scope, {"Roof", "solarman", "2712345678", "deye-micro"});
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(this->store_->CreateDevice(scope, {"Dup", "solarman", "2712345678", ""}).error().code,
+              Errc::kAlreadyExists);
+    EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 1", "generic", "", ""}));
+    EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 2", "generic", "", ""}));  // empty serials don't clash
+    EXPECT_EQ(this->store_->FindDeviceBySerial(scope, "2712345678")->id, d->id);
+
+    auto s = this->store_->EnsureSeries(scope, {d->id, "power_ac", "W", SeriesKind::kGauge});
+    ASSERT_TRUE(s);
+    EXPECT_EQ(this->store_->EnsureSeries(scope, {d->id, "power_ac", "W", SeriesKind::kGauge})->id, s->id);
+    EXPECT_EQ(this->store_->EnsureSeries(scope, {d->id, "power_ac", "kW", SeriesKind::kGauge}).error().code,
+              Errc::kAlreadyExists);
+    EXPECT_EQ(this->store_->ListSeries(scope, d->id)->size(), 1u);
+    auto info = *this->store_->LookupSeries(s->id);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->tenant, t.id);
+    EXPECT_EQ(info->time_zone, "Europe/Berlin");
+}
+
+// The isolation proof: with tenant A's scope, no repository call reads or changes tenant B's rows.
+TYPED_TEST(StoreTest, ScopeOfOneTenantCannotReachAnother) {
+    auto a = this->MakeTenant("a");
+    auto b = this->MakeTenant("b");
+    const auto sa = Access::ForOperator(a.id);
+    const auto sb = Access::ForOperator(b.id);
+    auto b_device = *this->store_->CreateDevice(sb, {"B's", "generic", "SER-B", ""});
+    auto b_series = *this->store_->EnsureSeries(sb, {b_device.id, "power", "W", SeriesKind::kGauge});
+    auto b_user = *this->store_->CreateUser({"b@b.b", "", "h", false});
+    ASSERT_TRUE(this->store_->SetMember(b.id, b_user.id, Role::kOwner));
+
+    EXPECT_TRUE(this->store_->ListDevices(sa)->empty());
+    EXPECT_EQ(this->store_->GetDevice(sa, b_device.id).error().code, Errc::kNotFound);
+    EXPECT_EQ(this->store_->FindDeviceBySerial(sa, "SER-B").error().code, Errc::kNotFound);
+    EXPECT_EQ(this->store_->RenameDevice(sa, b_device.id, "mine").error().code, Errc::kNotFound);
+    EXPECT_EQ(this->store_->DeleteDevice(sa, b_device.id).error().code, Errc::kNotFound);
+    EXPECT_TRUE(this->store_->ListSeries(sa, std::nullopt)->empty());
+    EXPECT_TRUE(this->store_->ListSeries(sa, b_device.id)->empty());
+    EXPECT_EQ(this->store_->GetSeries(sa, b_series.id).error().code, Errc::kNotFound);
+    EXPECT_EQ(this->store_->EnsureSeries(sa, {b_device.id, "evil", "W", SeriesKind::kGauge}).error().code,
+              Errc::kNotFound);
+    EXPECT_TRUE(this->store_->ListMembers(sa)->empty());
+    EXPECT_EQ(this->store_->RemoveMember(sa, b_user.id).error().code, Errc::kNotFound);
+    // B's rows are untouched.
+    EXPECT_EQ(this->store_->GetDevice(sb, b_device.id)->name, "B's");
+    EXPECT_EQ(this->store_->ListSeries(sb, std::nullopt)->size(), 1u);
+    EXPECT_EQ(this->store_->ListMembers(sb)->size(), 1u);
+    // The same serial may exist in two tenants.
+    EXPECT_TRUE(this->store_->CreateDevice(sa, {"A's", "generic", "SER-B", ""}));
+}
+
+TYPED_TEST(StoreTest, DeletingATenantCascadesToEverythingItOwns) {
+    auto t = this->MakeTenant("gone");
+    const auto scope = Access::ForOperator(t.id);
+    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "S1", ""});
+    auto s = *this->store_->EnsureSeries(scope, {d.id, "power", "W", SeriesKind::kGauge});
+    auto u = *this->store_->CreateUser({"u@u.u", "", "h", false});
+    ASSERT_TRUE(this->store_->SetMember(t.id, u.id, Role::kOwner));
+    ChunkWrite write;
+    write.chunks.push_back({s.id, t.id, 1000, 2000, 2, {1, 2, 3}});
+    write.rollups.push_back({s.id, t.id, 300, 0, 2, 1, 2, 3, 1000, 1, 2000, 2, 0, 0});
+    ASSERT_TRUE(this->store_->Write(write, {}));
+    ASSERT_EQ(this->store_->ChunkStats()->chunks, 1);
+
+    ASSERT_TRUE(this->store_->DeleteTenant(t.id));
+    EXPECT_FALSE(*this->store_->LookupSeries(s.id));
+    EXPECT_EQ(this->store_->ChunkStats()->chunks, 0);
+    EXPECT_TRUE(this->store_->ReadRollups(s.id, 300, 0, 10'000)->empty());
+    EXPECT_FALSE(this->store_->RoleOf(u.id, t.id)->has_value());
+    EXPECT_TRUE(this->store_->GetUser(u.id));  // users outlive their tenants
+    EXPECT_EQ(this->store_->DeleteTenant(t.id).error().code, Errc::kNotFound);
+}
+
+TYPED_TEST(StoreTest, DeletingAUserOrDeviceCascades) {
+    auto t = this->MakeTenant("home");
+    const auto scope = Access::ForOperator(t.id);
+    auto u = *this->store_->CreateUser({"u@u.u", "", "h", false});
+    ASSERT_TRUE(this->store_->SetMember(t.id, u.id, Role::kOwner));
+    ASSERT_TRUE(this->store_->DeleteUser(u.id));
+    EXPECT_TRUE(this->store_->ListMembers(scope)->empty());
+
+    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "", ""});
+    auto s = *this->store_->EnsureSeries(scope, {d.id, "power", "W", SeriesKind::kGauge});
+    ChunkWrite write;
+    write.chunks.push_back({s.id, t.id, 1000, 2000, 2, {1}});
+    ASSERT_TRUE(this->store_->Write(write, {}));
+    ASSERT_TRUE(this->store_->DeleteDevice(scope, d.id));
+    EXPECT_EQ(this->store_->GetSeries(scope, s.id).error().code, Errc::kNotFound);
+    EXPECT_EQ(this->store_->ChunkStats()->chunks, 0);
+}
+
+TYPED_TEST(StoreTest, ChunkWritesSkipDeletedSeriesAndRollupsMerge) {
+    auto t = this->MakeTenant("home");
+    const auto scope = Access::ForOperator(t.id);
+    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "", ""});
+    auto s = *this->store_->EnsureSeries(scope, {d.id, "power", "W", SeriesKind::kGauge});
+    ChunkWrite first;
+    first.rollups.push_back({s.id, t.id, 300, 0, 2, 1, 5, 6, 10, 1, 20, 5, 0.5, 1});
+    first.chunks.push_back({SeriesId{999}, t.id, 1, 2, 1, {0}});  // no such series: skipped
+    ASSERT_TRUE(this->store_->Write(first, {}));
+    ChunkWrite second;
+    second.rollups.push_back({s.id, t.id, 300, 0, 1, 0.5, 0.5, 0.5, 5, 0.5, 5, 0.5, 0.25, 2});
+    ASSERT_TRUE(this->store_->Write(second, {}));
+    auto rows = *this->store_->ReadRollups(s.id, 300, 0, 1);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].count, 3);
+    EXPECT_DOUBLE_EQ(rows[0].min, 0.5);
+    EXPECT_DOUBLE_EQ(rows[0].max, 5);
+    EXPECT_DOUBLE_EQ(rows[0].sum, 6.5);
+    EXPECT_EQ(rows[0].first_ts, 5);
+    EXPECT_DOUBLE_EQ(rows[0].first, 0.5);
+    EXPECT_EQ(rows[0].last_ts, 20);
+    EXPECT_DOUBLE_EQ(rows[0].increase, 0.75);
+    EXPECT_DOUBLE_EQ(rows[0].integral, 3);
+    EXPECT_EQ(this->store_->ChunkStats()->chunks, 0);
+}
+
+TEST(SqliteStore, RefusesADatabaseFromTheFuture) {
+    testing::TempDir dir;
+    FakeClock clock(FromMillis(1'790'000'000'000));
+    IdGenerator ids(clock, 1);
+    const std::string path = dir.File("m.db");
+    ASSERT_TRUE(sqlite::SqliteStore::Open(path, clock, ids, {}));
+    {
+        auto c = *sqlite::Connection::Open(path, false);
+        ASSERT_TRUE(c->Exec("INSERT INTO schema_migrations VALUES (999, 'future', 0)"));
+    }
+    auto reopened = sqlite::SqliteStore::Open(path, clock, ids, {});
+    ASSERT_FALSE(reopened);
+    EXPECT_EQ(reopened.error().code, Errc::kFailedPrecondition);
+    EXPECT_NE(reopened.error().message.find("newer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mh::store

@@ -383,20 +383,21 @@ Status Engine::Close() {
         stopping_ = true;
     }
     queue_cv_.notify_one();
-    // Final checkpoint, so the next start has no log to replay.
-    std::uint64_t target = 0;
-    {
-        std::lock_guard lock(checkpoint_mutex_);
-        target = checkpoints_done_ + (checkpoint_running_ ? 2 : 1);
-        checkpoint_requested_ = true;
-    }
     writer_thread_.join();  // drains the queue first
-    FreezeForCheckpoint();
     Status status;
     {
         std::unique_lock lock(checkpoint_mutex_);
-        checkpoint_cv_.wait(lock, [&] { return checkpoints_done_ >= target; });
+        checkpoint_cv_.wait(lock, [&] { return !checkpoint_running_; });
+    }
+    if (options_.checkpoint_on_close) {
+        // Final checkpoint, so the next start has no log to replay.
+        FreezeForCheckpoint();
+        std::unique_lock lock(checkpoint_mutex_);
+        checkpoint_cv_.wait(lock, [&] { return !checkpoint_running_; });
         status = last_checkpoint_status_;
+    }
+    {
+        std::lock_guard lock(checkpoint_mutex_);
         closed_ = true;
     }
     checkpoint_cv_.notify_all();

@@ -48,6 +48,7 @@ struct EngineOptions {
     std::int64_t chunk_samples = 240;
     std::int64_t gap_cap_ms = 600'000;
     std::int64_t max_future_ms = 86'400'000;
+    bool checkpoint_on_close = true;  // tests turn it off to leave work for the log replay
 };
 
 struct EngineStats {

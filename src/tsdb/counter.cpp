@@ -5,15 +5,14 @@
 namespace mh::tsdb {
 namespace {
 
-// The register width a counter rolled over at, if `previous` -> `value` looks like a rollover.
+// The register width a counter rolled over at, if `previous` -> `value` looks like a rollover: the last
+// reading within 1% of 2^16 or 2^32 and the new one within 1% above zero. Only unscaled widths: scaled
+// registers (0.1 kWh steps) are far too wide to roll over in practice, and guessing there would mistake a
+// daily reset for a rollover.
 std::optional<double> RolloverLimit(double previous, double value) {
     static constexpr double kWidths[] = {65536.0, 4294967296.0};
-    static constexpr double kScales[] = {1.0, 0.1, 0.01, 0.001};
-    for (double width : kWidths) {
-        for (double scale : kScales) {
-            const double limit = width * scale;
-            if (previous <= limit && previous >= 0.9 * limit && value >= 0 && value <= 0.1 * limit) return limit;
-        }
+    for (double limit : kWidths) {
+        if (previous <= limit && previous >= 0.99 * limit && value >= 0 && value <= 0.01 * limit) return limit;
     }
     return std::nullopt;
 }

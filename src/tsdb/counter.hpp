@@ -3,8 +3,8 @@
 //
 // Rules, for each new reading v after the previous reading p:
 // - v >= p: the counter rose by v - p.
-// - v < p near a register limit (p above 90% and v below 10% of 2^16 or 2^32, at scales 1, 0.1, 0.01 and
-//   0.001): a rollover; the rise is (limit - p) + v.
+// - v < p at a register limit (p within 1% below 2^16 or 2^32, v within 1% above zero): a rollover; the rise
+//   is (limit - p) + v.
 // - any other drop: a reset (the device restarted, a daily counter began a new day), a glitch (one bad
 //   reading), or the device reporting zeros while it is off at night. The tracker counts nothing and waits:
 //   a later reading back at or above p means there was no reset, and the rise is measured from p; zeros keep

@@ -2,4 +2,6 @@ namespace mh::cli {
 int Main(int argc, char** argv);
 }
 
-int main(int argc, char** argv) { return mh::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+    return mh::cli::Main(argc, argv);
+}

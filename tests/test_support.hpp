@@ -16,9 +16,8 @@ class TempDir {
     TempDir() {
         static std::atomic<int> counter{0};
         std::random_device random;
-        path_ = std::filesystem::temp_directory_path() /
-                ("meterhub-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                 std::to_string(random()));
+        path_ = std::filesystem::temp_directory_path() / ("meterhub-test-" + std::to_string(::getpid()) + "-" +
+                                                          std::to_string(counter++) + "-" + std::to_string(random()));
         std::filesystem::create_directories(path_);
     }
     ~TempDir() {
@@ -34,7 +33,11 @@ class TempDir {
     std::filesystem::path path_;
 };
 
-inline std::string MeterhubBinary() { return MH_TEST_BINARY; }
-inline std::string SourceDir() { return MH_TEST_SOURCE_DIR; }
+inline std::string MeterhubBinary() {
+    return MH_TEST_BINARY;
+}
+inline std::string SourceDir() {
+    return MH_TEST_SOURCE_DIR;
+}
 
 }  // namespace mh::testing

@@ -42,8 +42,8 @@ void AddDb(CLI::App& app, Action& action) {
     db->add_subcommand("migrate", "Apply pending schema migrations (serve does this at start)")->callback([&action] {
         action = WithRuntime(false, [](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(int version, rt.store->SchemaVersion());
-            std::cout << "schema version " << version << " (latest " << store::sqlite::LatestSchemaVersion()
-                      << ") in " << rt.store->path() << "\n";
+            std::cout << "schema version " << version << " (latest " << store::sqlite::LatestSchemaVersion() << ") in "
+                      << rt.store->path() << "\n";
             return Ok();
         });
     });
@@ -229,8 +229,8 @@ void AddDevice(CLI::App& app, Action& action) {
         action = WithRuntime(false, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
             const auto scope = Access::ForOperator(t.id);
-            MH_ASSIGN_OR_RETURN(auto d, rt.store->CreateDevice(scope, {args->name, args->source, args->serial,
-                                                                       args->model}));
+            MH_ASSIGN_OR_RETURN(auto d,
+                                rt.store->CreateDevice(scope, {args->name, args->source, args->serial, args->model}));
             std::cout << "device " << d.name << " created (id " << d.id.value() << ")\n";
             return Ok();
         });
@@ -282,8 +282,9 @@ void AddSeries(CLI::App& app, Action& action) {
         action = WithRuntime(false, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
             const auto kind = store::ParseSeriesKind(args->kind).value_or(store::SeriesKind::kGauge);
-            MH_ASSIGN_OR_RETURN(auto s, rt.store->EnsureSeries(Access::ForOperator(t.id),
-                                                               {DeviceId{args->device}, args->metric, args->unit, kind}));
+            MH_ASSIGN_OR_RETURN(auto s,
+                                rt.store->EnsureSeries(Access::ForOperator(t.id),
+                                                       {DeviceId{args->device}, args->metric, args->unit, kind}));
             std::cout << "series " << s.id.value() << ": " << s.metric << " [" << s.unit << "] "
                       << store::SeriesKindName(s.kind) << "\n";
             return Ok();

@@ -20,7 +20,9 @@ int Fail(const Error& error) {
     }
 }
 
-int Fail(const std::string& message) { return Fail(MakeError(Errc::kInvalidArgument, message)); }
+int Fail(const std::string& message) {
+    return Fail(MakeError(Errc::kInvalidArgument, message));
+}
 
 std::string Json(const std::string& text) {
     std::string out = "\"";

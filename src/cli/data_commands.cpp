@@ -65,8 +65,8 @@ Status PrintLatest(Runtime& rt, const TenantScope& scope, const TimeZone& zone, 
         if (!latest) {
             std::cout << "null\n";
         } else {
-            std::cout << "{\"ts\":" << Json(FormatUtc(FromMillis(latest->ts_ms))) << ",\"value\":" << Number(latest->value)
-                      << "}\n";
+            std::cout << "{\"ts\":" << Json(FormatUtc(FromMillis(latest->ts_ms)))
+                      << ",\"value\":" << Number(latest->value) << "}\n";
         }
         return Ok();
     }
@@ -87,16 +87,16 @@ Status PrintRange(Runtime& rt, const TenantScope& scope, const TimeZone& zone, c
         for (std::size_t i = 0; i < range.points.size(); ++i) {
             const auto& p = range.points[i];
             std::cout << (i ? "," : "") << "{\"ts\":" << Json(FormatUtc(FromMillis(p.ts_ms)))
-                      << ",\"value\":" << Number(p.value) << ",\"min\":" << Number(p.min) << ",\"max\":" << Number(p.max)
-                      << ",\"count\":" << p.count << "}";
+                      << ",\"value\":" << Number(p.value) << ",\"min\":" << Number(p.min)
+                      << ",\"max\":" << Number(p.max) << ",\"count\":" << p.count << "}";
         }
         std::cout << "]}\n";
         return Ok();
     }
     Table table({"TIME", "VALUE", "MIN", "MAX", "COUNT"});
     for (const auto& p : range.points) {
-        table.Add({zone.Format(FromMillis(p.ts_ms)), Number(p.value), Number(p.min), Number(p.max),
-                   std::to_string(p.count)});
+        table.Add(
+            {zone.Format(FromMillis(p.ts_ms)), Number(p.value), Number(p.min), Number(p.max), std::to_string(p.count)});
     }
     table.Print(std::cout);
     std::cout << range.points.size() << " points (" << range.resolution << ")\n";
@@ -108,9 +108,10 @@ Status PrintEnergy(Runtime& rt, const TenantScope& scope, const TimeZone& zone, 
     if (args.period == "today") {
         MH_ASSIGN_OR_RETURN(auto f, tsdb::TodayFigures(*rt.engine, scope, series));
         if (args.json) {
-            std::cout << "{\"energy_today\":" << Number(f.energy_today) << ",\"peak_today\":"
-                      << (f.peak_today ? Number(f.peak_today->value) : "null") << ",\"last_hour_average\":"
-                      << (f.last_hour_average ? Number(*f.last_hour_average) : "null") << "}\n";
+            std::cout << "{\"energy_today\":" << Number(f.energy_today)
+                      << ",\"peak_today\":" << (f.peak_today ? Number(f.peak_today->value) : "null")
+                      << ",\"last_hour_average\":" << (f.last_hour_average ? Number(*f.last_hour_average) : "null")
+                      << "}\n";
             return Ok();
         }
         std::cout << "today's energy:     " << Number(f.energy_today) << "\n"
@@ -130,8 +131,8 @@ Status PrintEnergy(Runtime& rt, const TenantScope& scope, const TimeZone& zone, 
     if (args.json) {
         std::cout << "[";
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            std::cout << (i ? "," : "") << "{\"period\":" << Json(rows[i].label) << ",\"energy\":" << Number(rows[i].energy)
-                      << "}";
+            std::cout << (i ? "," : "") << "{\"period\":" << Json(rows[i].label)
+                      << ",\"energy\":" << Number(rows[i].energy) << "}";
         }
         std::cout << "]\n";
         return Ok();
@@ -144,7 +145,8 @@ Status PrintEnergy(Runtime& rt, const TenantScope& scope, const TimeZone& zone, 
 
 // Streams samples window by window, so a year of minute data never sits in memory at once.
 Status Export(Runtime& rt, const TenantScope& scope, const TimeZone& zone, const QueryArgs& args) {
-    if (args.format != "csv" && args.format != "json") return MakeError(Errc::kInvalidArgument, "--format is csv or json");
+    if (args.format != "csv" && args.format != "json")
+        return MakeError(Errc::kInvalidArgument, "--format is csv or json");
     if ((args.series > 0) == (args.device > 0)) {
         return MakeError(Errc::kInvalidArgument, "give exactly one of --series and --device");
     }
@@ -185,9 +187,9 @@ Status Export(Runtime& rt, const TenantScope& scope, const TimeZone& zone, const
                     out << FormatUtc(t) << ',' << zone.Format(t, "%F %T") << ',' << s.id.value() << ',' << s.metric
                         << ',' << s.unit << ',' << Number(sample.value) << '\n';
                 } else {
-                    out << (first ? "\n" : ",\n") << "{\"ts\":" << Json(FormatUtc(t)) << ",\"series_id\":" << s.id.value()
-                        << ",\"metric\":" << Json(s.metric) << ",\"unit\":" << Json(s.unit)
-                        << ",\"value\":" << Number(sample.value) << "}";
+                    out << (first ? "\n" : ",\n") << "{\"ts\":" << Json(FormatUtc(t))
+                        << ",\"series_id\":" << s.id.value() << ",\"metric\":" << Json(s.metric)
+                        << ",\"unit\":" << Json(s.unit) << ",\"value\":" << Number(sample.value) << "}";
                 }
                 first = false;
                 ++rows;

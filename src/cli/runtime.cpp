@@ -26,9 +26,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config, bool read_only) {
     runtime->ids = std::make_unique<IdGenerator>(runtime->clock, random());
     store::sqlite::SqliteStore::Options options;
     options.read_only = read_only;
-    MH_ASSIGN_OR_RETURN(runtime->store,
-                        store::sqlite::SqliteStore::Open(runtime->config.storage.path, runtime->clock, *runtime->ids,
-                                                         options));
+    MH_ASSIGN_OR_RETURN(runtime->store, store::sqlite::SqliteStore::Open(runtime->config.storage.path, runtime->clock,
+                                                                         *runtime->ids, options));
     return runtime;
 }
 
@@ -37,6 +36,8 @@ Status Runtime::OpenEngine(bool read_only) {
     return Ok();
 }
 
-Result<store::Tenant> Runtime::Tenant(std::string_view name) { return store->FindTenant(name); }
+Result<store::Tenant> Runtime::Tenant(std::string_view name) {
+    return store->FindTenant(name);
+}
 
 }  // namespace mh::cli

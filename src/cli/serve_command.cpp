@@ -2,7 +2,6 @@
 // tenant fed by a simulated inverter through the real write path.
 #include <pthread.h>
 #include <signal.h>
-
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
@@ -35,8 +34,8 @@ struct DemoSeries {
 Result<DemoSeries> SetUpDemo(Runtime& rt) {
     auto tenant = rt.store->FindTenant(kDemoTenant);
     if (!tenant) {
-        MH_ASSIGN_OR_RETURN(tenant, rt.store->CreateTenant({kDemoTenant, "Europe/Berlin",
-                                                            rt.config.retention.default_raw_days}));
+        MH_ASSIGN_OR_RETURN(
+            tenant, rt.store->CreateTenant({kDemoTenant, "Europe/Berlin", rt.config.retention.default_raw_days}));
     }
     auto user = rt.store->FindUserByEmail(kDemoEmail);
     if (!user) {
@@ -54,9 +53,12 @@ Result<DemoSeries> SetUpDemo(Runtime& rt) {
     demo.tenant = tenant->id;
     demo.zone = tenant->time_zone;
     MH_ASSIGN_OR_RETURN(auto power, rt.store->EnsureSeries(scope, {device->id, "power_ac", "W", SeriesKind::kGauge}));
-    MH_ASSIGN_OR_RETURN(auto today, rt.store->EnsureSeries(scope, {device->id, "energy_today", "kWh", SeriesKind::kCounter}));
-    MH_ASSIGN_OR_RETURN(auto total, rt.store->EnsureSeries(scope, {device->id, "energy_total", "kWh", SeriesKind::kCounter}));
-    MH_ASSIGN_OR_RETURN(auto temp, rt.store->EnsureSeries(scope, {device->id, "temperature", "°C", SeriesKind::kGauge}));
+    MH_ASSIGN_OR_RETURN(auto today,
+                        rt.store->EnsureSeries(scope, {device->id, "energy_today", "kWh", SeriesKind::kCounter}));
+    MH_ASSIGN_OR_RETURN(auto total,
+                        rt.store->EnsureSeries(scope, {device->id, "energy_total", "kWh", SeriesKind::kCounter}));
+    MH_ASSIGN_OR_RETURN(auto temp,
+                        rt.store->EnsureSeries(scope, {device->id, "temperature", "°C", SeriesKind::kGauge}));
     demo.power = power.id;
     demo.energy_today = today.id;
     demo.energy_total = total.id;

@@ -52,7 +52,8 @@ int Load(const Config& config, const LoadArgs& args) {
     for (std::int64_t step = 0; step < args.samples; ++step) {
         const std::int64_t ts = ToMillis(*start) + step * args.interval_s * 1000;
         for (std::int64_t i = 0; i < args.series; ++i) {
-            batch.push_back({ids[static_cast<std::size_t>(i)], ts, static_cast<double>(step) + 0.5 * static_cast<double>(i)});
+            batch.push_back(
+                {ids[static_cast<std::size_t>(i)], ts, static_cast<double>(step) + 0.5 * static_cast<double>(i)});
             if (static_cast<std::int64_t>(batch.size()) == batch_size) {
                 if (auto status = runtime.engine->Write(scope, batch); !status) return Fail(status.error());
                 acked += static_cast<std::int64_t>(batch.size());
@@ -80,7 +81,9 @@ void AddSimCommands(CLI::App& app, Action& action) {
     auto* load = sim->add_subcommand("load", "Write synthetic counter samples in time order through the engine");
     load->add_option("--tenant", args->tenant, "Tenant (created if missing)")->required();
     load->add_option("--series", args->series, "How many series")->capture_default_str()->check(CLI::PositiveNumber);
-    load->add_option("--samples", args->samples, "Samples per series")->capture_default_str()->check(CLI::PositiveNumber);
+    load->add_option("--samples", args->samples, "Samples per series")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     load->add_option("--batch", args->batch, "Samples per write (default: one time step of all series)");
     load->add_option("--interval", args->interval_s, "Seconds between a series' samples")->capture_default_str();
     load->add_option("--start", args->start, "Time of the first sample")->capture_default_str();

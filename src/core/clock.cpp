@@ -13,6 +13,8 @@ const SystemClock& SystemClock::Instance() {
     return clock;
 }
 
-std::string FormatUtc(Timestamp t) { return date::format("%FT%TZ", t); }
+std::string FormatUtc(Timestamp t) {
+    return date::format("%FT%TZ", t);
+}
 
 }  // namespace mh

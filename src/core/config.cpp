@@ -58,15 +58,17 @@ Status SetFromText(const Field& field, std::string_view text, const std::string&
                 } else if (text == "false" || text == "0" || text == "no" || text == "off") {
                     *target = false;
                 } else {
-                    return MakeError(Errc::kInvalidArgument,
-                                     origin + ": " + field.key + " must be true or false, not '" + std::string(text) + "'");
+                    return MakeError(
+                        Errc::kInvalidArgument,
+                        origin + ": " + field.key + " must be true or false, not '" + std::string(text) + "'");
                 }
             } else {
                 std::int64_t value = 0;
                 auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
                 if (ec != std::errc{} || end != text.data() + text.size()) {
-                    return MakeError(Errc::kInvalidArgument,
-                                     origin + ": " + field.key + " must be a whole number, not '" + std::string(text) + "'");
+                    return MakeError(
+                        Errc::kInvalidArgument,
+                        origin + ": " + field.key + " must be a whole number, not '" + std::string(text) + "'");
                 }
                 *target = value;
             }
@@ -109,7 +111,8 @@ Status ApplyFile(std::vector<Field>& fields, const std::string& path) {
     } catch (const toml::parse_error& e) {
         const auto& where = e.source().begin;
         return MakeError(Errc::kInvalidArgument, path + ":" + std::to_string(where.line) + ":" +
-                                                     std::to_string(where.column) + ": " + std::string(e.description()));
+                                                     std::to_string(where.column) + ": " +
+                                                     std::string(e.description()));
     }
     for (const auto& [section, node] : root) {
         const auto* table = node.as_table();

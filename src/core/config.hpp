@@ -20,22 +20,22 @@ struct StorageConfig {
 };
 
 struct TsdbConfig {
-    std::int64_t checkpoint_interval_s = 300;      // how often the in-memory head is written as chunks
-    std::int64_t checkpoint_log_mb = 256;          // ...or when the log has grown this much
-    std::int64_t max_queue_samples = 2'000'000;    // samples waiting for the log; more is refused (overload)
-    std::int64_t chunk_samples = 240;              // target samples per compressed chunk
-    std::int64_t gap_cap_s = 600;                  // a power gap longer than this adds no energy
-    std::int64_t max_future_s = 86'400;            // timestamps further ahead of now are rejected
-    bool sync = true;                              // fdatasync the log before acknowledging (keep on!)
+    std::int64_t checkpoint_interval_s = 300;    // how often the in-memory head is written as chunks
+    std::int64_t checkpoint_log_mb = 256;        // ...or when the log has grown this much
+    std::int64_t max_queue_samples = 2'000'000;  // samples waiting for the log; more is refused (overload)
+    std::int64_t chunk_samples = 240;            // target samples per compressed chunk
+    std::int64_t gap_cap_s = 600;                // a power gap longer than this adds no energy
+    std::int64_t max_future_s = 86'400;          // timestamps further ahead of now are rejected
+    bool sync = true;                            // fdatasync the log before acknowledging (keep on!)
 };
 
 struct RetentionConfig {
-    std::int64_t default_raw_days = 730;  // raw samples kept for new tenants; rollups are kept forever
+    std::int64_t default_raw_days = 730;   // raw samples kept for new tenants; rollups are kept forever
     std::int64_t purge_interval_s = 3600;  // how often serve applies retention
 };
 
 struct LogConfig {
-    std::string level = "info";     // trace, debug, info, warn, error
+    std::string level = "info";      // trace, debug, info, warn, error
     std::string format = "console";  // console or json
 };
 
@@ -54,9 +54,9 @@ struct Config {
 };
 
 struct ConfigSources {
-    std::string file;                                 // empty: no file
-    std::map<std::string, std::string> environment;   // usually from ReadEnvironment()
-    std::vector<std::string> overrides;               // "section.key=value", highest precedence
+    std::string file;                                // empty: no file
+    std::map<std::string, std::string> environment;  // usually from ReadEnvironment()
+    std::vector<std::string> overrides;              // "section.key=value", highest precedence
 };
 
 // The MH_* variables of this process.

@@ -17,17 +17,17 @@ namespace mh {
 
 // Error categories. One table (web layer, later) maps each to an HTTP status and API error code.
 enum class Errc {
-    kInvalidArgument,    // the caller's input is malformed or out of range
-    kNotFound,           // no such thing in this tenant (also used instead of "forbidden" to hide existence)
-    kAlreadyExists,      // a unique name, serial or e-mail is taken
-    kPermissionDenied,   // authenticated, but the role does not allow it
-    kUnauthenticated,    // no or bad credentials
-    kResourceExhausted,  // a bounded queue or quota is full; retry later
-    kUnavailable,        // a dependency (database, broker) cannot be reached
-    kFailedPrecondition, // the system is not in a state that allows it (e.g. database locked by another serve)
-    kDataLoss,           // stored data failed a checksum or cannot be decoded
-    kNotImplemented,     // says so loudly instead of pretending
-    kInternal,           // a bug or an unexpected library failure
+    kInvalidArgument,     // the caller's input is malformed or out of range
+    kNotFound,            // no such thing in this tenant (also used instead of "forbidden" to hide existence)
+    kAlreadyExists,       // a unique name, serial or e-mail is taken
+    kPermissionDenied,    // authenticated, but the role does not allow it
+    kUnauthenticated,     // no or bad credentials
+    kResourceExhausted,   // a bounded queue or quota is full; retry later
+    kUnavailable,         // a dependency (database, broker) cannot be reached
+    kFailedPrecondition,  // the system is not in a state that allows it (e.g. database locked by another serve)
+    kDataLoss,            // stored data failed a checksum or cannot be decoded
+    kNotImplemented,      // says so loudly instead of pretending
+    kInternal,            // a bug or an unexpected library failure
 };
 
 const char* ErrcName(Errc code) noexcept;
@@ -39,20 +39,22 @@ struct Error {
     friend bool operator==(const Error&, const Error&) = default;
 };
 
-inline Error MakeError(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error MakeError(Errc code, std::string message) {
+    return Error{code, std::move(message)};
+}
 
 template <class T>
 class [[nodiscard]] Result {
   public:
     using value_type = T;
 
-    Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT(google-explicit-constructor)
     Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
     template <class U>
-        requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
-                 !std::is_same_v<std::remove_cvref_t<U>, Error> &&
-                 !std::is_same_v<std::remove_cvref_t<U>, Result>)
-    Result(U&& value) : state_(std::in_place_index<0>, T(std::forward<U>(value))) {}  // NOLINT
+    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
+             !std::is_same_v<std::remove_cvref_t<U>, Error> && !std::is_same_v<std::remove_cvref_t<U>, Result>)
+        Result(U&& value)
+        : state_(std::in_place_index<0>, T(std::forward<U>(value))) {}  // NOLINT
 
     bool has_value() const noexcept { return state_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
@@ -115,7 +117,9 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Status Ok() { return {}; }
+inline Status Ok() {
+    return {};
+}
 
 }  // namespace mh
 
@@ -123,11 +127,11 @@ inline Status Ok() { return {}; }
 #define MH_CONCAT(a, b) MH_CONCAT_INNER(a, b)
 
 // Returns the error of `expr` (a Result) from the enclosing function, which must return a Result.
-#define MH_RETURN_IF_ERROR(expr)                                    \
-    do {                                                            \
-        if (auto mh_status_ = (expr); !mh_status_) {                \
-            return std::move(mh_status_).error();                   \
-        }                                                           \
+#define MH_RETURN_IF_ERROR(expr)                     \
+    do {                                             \
+        if (auto mh_status_ = (expr); !mh_status_) { \
+            return std::move(mh_status_).error();    \
+        }                                            \
     } while (false)
 
 // `MH_ASSIGN_OR_RETURN(auto x, Compute());` declares x from the value or returns the error.

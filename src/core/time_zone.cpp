@@ -21,9 +21,13 @@ TimeZone TimeZone::Utc() {
     return TimeZone(utc);
 }
 
-const std::string& TimeZone::name() const { return zone_->name(); }
+const std::string& TimeZone::name() const {
+    return zone_->name();
+}
 
-seconds TimeZone::OffsetAt(Timestamp t) const { return zone_->get_info(t).offset; }
+seconds TimeZone::OffsetAt(Timestamp t) const {
+    return zone_->get_info(t).offset;
+}
 
 date::local_days TimeZone::LocalDay(Timestamp t) const {
     return floor<date::days>(zone_->to_local(floor<seconds>(t)));
@@ -41,7 +45,9 @@ Timestamp TimeZone::LocalToUtc(date::local_seconds local) const {
     return date::sys_seconds{local.time_since_epoch() - info.first.offset};
 }
 
-Timestamp TimeZone::StartOf(date::local_days day) const { return LocalToUtc(date::local_seconds{day}); }
+Timestamp TimeZone::StartOf(date::local_days day) const {
+    return LocalToUtc(date::local_seconds{day});
+}
 
 Timestamp TimeZone::StartOfHour(Timestamp t) const {
     const date::sys_info info = zone_->get_info(t);

@@ -91,8 +91,8 @@ class ChunkStore {
     virtual Result<std::vector<ChunkRow>> ReadChunks(SeriesId series, std::int64_t from_ms, std::int64_t to_ms) = 0;
     virtual Result<std::optional<ChunkRow>> LastChunk(SeriesId series) = 0;
     // Rollup rows with bucket_ms in [from_ms, to_ms), in time order.
-    virtual Result<std::vector<RollupRow>> ReadRollups(SeriesId series, std::int32_t resolution_s,
-                                                       std::int64_t from_ms, std::int64_t to_ms) = 0;
+    virtual Result<std::vector<RollupRow>> ReadRollups(SeriesId series, std::int32_t resolution_s, std::int64_t from_ms,
+                                                       std::int64_t to_ms) = 0;
     // Writes the whole change in one transaction; chunks and rollups of series that no longer exist (deleted
     // meanwhile) are skipped.
     virtual Status Write(const ChunkWrite& change, const CommitHooks& hooks) = 0;

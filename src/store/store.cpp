@@ -2,7 +2,9 @@
 
 namespace mh::store {
 
-const char* SeriesKindName(SeriesKind kind) noexcept { return kind == SeriesKind::kCounter ? "counter" : "gauge"; }
+const char* SeriesKindName(SeriesKind kind) noexcept {
+    return kind == SeriesKind::kCounter ? "counter" : "gauge";
+}
 
 std::optional<SeriesKind> ParseSeriesKind(std::string_view text) noexcept {
     if (text == "gauge") return SeriesKind::kGauge;

@@ -50,11 +50,11 @@ void AddDeltaRows(const SeriesState& state, const BucketDeltas& deltas, std::int
 Status RecomputeRollups(store::ChunkStore& chunks, SeriesState& state, const RollupRules& rules,
                         std::int64_t dirty_from, CheckpointPlan& plan) {
     const std::int64_t day = state.bucketer.DayStartMs(dirty_from);
-    MH_ASSIGN_OR_RETURN(auto stored, ReadStoredSamples(chunks, state.info.id, day - kDayMs,
-                                                       std::numeric_limits<std::int64_t>::max()));
+    MH_ASSIGN_OR_RETURN(
+        auto stored, ReadStoredSamples(chunks, state.info.id, day - kDayMs, std::numeric_limits<std::int64_t>::max()));
     const std::vector<Sample> all = MergeSamples(stored, state.frozen);
-    const auto split = std::lower_bound(all.begin(), all.end(), day,
-                                        [](const Sample& s, std::int64_t ts) { return s.ts_ms < ts; });
+    const auto split =
+        std::lower_bound(all.begin(), all.end(), day, [](const Sample& s, std::int64_t ts) { return s.ts_ms < ts; });
     CounterTracker counter;
     std::optional<Sample> prev;
     BucketDeltas ignored;

@@ -66,7 +66,10 @@ Status Engine::Start() {
     lock.unlock();
     MH_RETURN_IF_ERROR(status);
     MH_RETURN_IF_ERROR(replay_status);
-    if (replayed_samples_ > 0) spdlog::info("replayed {} samples from the log", replayed_samples_);
+    if (replayed_samples_ > 0) {
+        spdlog::log(options_.read_only ? spdlog::level::debug : spdlog::level::info, "replayed {} samples from the log",
+                    replayed_samples_);
+    }
     last_checkpoint_ms_ = ToMillis(clock_.Now());
     if (!options_.read_only) {
         writer_thread_ = std::thread([this] { WriterLoop(); });
@@ -131,7 +134,8 @@ Status Engine::Validate(const TenantScope& scope, std::span<const SeriesSample> 
         for (std::size_t i = 0; i < samples.size(); ++i) {
             const SeriesSample& s = samples[i];
             if (!std::isfinite(s.value)) {
-                return MakeError(Errc::kInvalidArgument, "sample " + std::to_string(i) + ": value is not a finite number");
+                return MakeError(Errc::kInvalidArgument,
+                                 "sample " + std::to_string(i) + ": value is not a finite number");
             }
             if (s.ts_ms < kEarliestTimestampMs) {
                 return MakeError(Errc::kInvalidArgument, "sample " + std::to_string(i) + ": timestamp " +
@@ -225,7 +229,8 @@ void Engine::WriterLoop() {
                 samples = batch.front().samples;
             } else {
                 group.clear();
-                for (const auto& request : batch) group.insert(group.end(), request.samples.begin(), request.samples.end());
+                for (const auto& request : batch)
+                    group.insert(group.end(), request.samples.begin(), request.samples.end());
                 samples = group;
             }
             Status status = log_->Append(samples);
@@ -264,8 +269,8 @@ void Engine::FreezeForCheckpoint() {
     {
         std::unique_lock lock(state_mutex_);
         for (auto& [id, state] : states_) {
-            const bool has_deltas = std::any_of(state->deltas.begin(), state->deltas.end(),
-                                                [](const auto& m) { return !m.empty(); });
+            const bool has_deltas =
+                std::any_of(state->deltas.begin(), state->deltas.end(), [](const auto& m) { return !m.empty(); });
             if (state->head.empty() && !has_deltas && state->dirty_from == kNoDirt) continue;
             state->frozen.swap(state->head);
             state->frozen_deltas.swap(state->deltas);
@@ -429,8 +434,10 @@ Result<std::vector<Sample>> Engine::ReadRaw(const TenantScope& scope, SeriesId s
                                             std::int64_t to_ms) {
     MH_RETURN_IF_ERROR(Info(scope, series));
     auto in_range = [&](const std::vector<Sample>& v) {
-        auto lo = std::lower_bound(v.begin(), v.end(), from_ms, [](const Sample& s, std::int64_t t) { return s.ts_ms < t; });
-        auto hi = std::upper_bound(v.begin(), v.end(), to_ms, [](std::int64_t t, const Sample& s) { return t < s.ts_ms; });
+        auto lo =
+            std::lower_bound(v.begin(), v.end(), from_ms, [](const Sample& s, std::int64_t t) { return s.ts_ms < t; });
+        auto hi =
+            std::upper_bound(v.begin(), v.end(), to_ms, [](std::int64_t t, const Sample& s) { return t < s.ts_ms; });
         return std::span<const Sample>(lo, hi);
     };
     std::shared_lock lock(state_mutex_);

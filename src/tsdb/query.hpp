@@ -23,7 +23,7 @@ struct Point {
 };
 
 struct RangeResult {
-    std::string resolution;    // "raw", or the source rollup: "5m", "1h", "1d"
+    std::string resolution;      // "raw", or the source rollup: "5m", "1h", "1d"
     std::int64_t bucket_ms = 0;  // width of a point's bucket (0 for raw samples)
     std::vector<Point> points;
 };
@@ -55,7 +55,7 @@ Result<std::vector<PeriodEnergy>> EnergyPer(Engine& engine, const TenantScope& s
 
 struct DayFigures {
     double energy_today = 0;
-    std::optional<Point> peak_today;        // highest sample today (its 5-minute bucket's time)
+    std::optional<Point> peak_today;          // highest sample today (its 5-minute bucket's time)
     std::optional<double> last_hour_average;  // mean of the last hour's samples
     std::optional<Sample> latest;
 };

@@ -39,7 +39,8 @@ struct LastChunkMeta {
 };
 
 struct SeriesState {
-    SeriesState(store::SeriesInfo series_info, TimeZone zone) : info(std::move(series_info)), bucketer(std::move(zone)) {}
+    SeriesState(store::SeriesInfo series_info, TimeZone zone)
+        : info(std::move(series_info)), bucketer(std::move(zone)) {}
 
     store::SeriesInfo info;
     LocalBucketer bucketer;

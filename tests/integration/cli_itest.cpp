@@ -65,7 +65,8 @@ TEST_F(CliTest, ManageTenantsUsersDevicesAndSeries) {
     auto weak = Mh({"user", "add", "ann@example.org", "--tenant", "home"}, "short\n");
     EXPECT_EQ(weak.exit_code, 2);
     EXPECT_NE(weak.err.find("at least 10 characters"), std::string::npos);
-    auto user = Mh({"user", "add", "ann@example.org", "--tenant", "home", "--role", "owner"}, "a long enough password\n");
+    auto user =
+        Mh({"user", "add", "ann@example.org", "--tenant", "home", "--role", "owner"}, "a long enough password\n");
     ASSERT_EQ(user.exit_code, 0) << user.err;
     EXPECT_NE(Mh({"user", "list"}).out.find("ann@example.org"), std::string::npos);
     EXPECT_EQ(Mh({"user", "passwd", "ann@example.org"}, "another long password\n").exit_code, 0);
@@ -73,7 +74,8 @@ TEST_F(CliTest, ManageTenantsUsersDevicesAndSeries) {
     ASSERT_EQ(Mh({"device", "add", "--tenant", "home", "--name", "Roof", "--serial", "2712345678"}).exit_code, 0);
     auto devices = Ids(Mh({"device", "list", "--tenant", "home"}).out);
     ASSERT_EQ(devices.size(), 1u);
-    auto series = Mh({"series", "add", "--tenant", "home", "--device", devices[0], "--metric", "power_ac", "--unit", "W"});
+    auto series =
+        Mh({"series", "add", "--tenant", "home", "--device", devices[0], "--metric", "power_ac", "--unit", "W"});
     ASSERT_EQ(series.exit_code, 0) << series.err;
     EXPECT_EQ(Ids(Mh({"series", "list", "--tenant", "home"}).out).size(), 1u);
 

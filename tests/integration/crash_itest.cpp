@@ -24,8 +24,8 @@ std::map<std::string, std::vector<std::string>> ExportedTimestamps(const std::st
     std::getline(table, line);
     std::getline(table, line);
     const std::string device = line.substr(0, line.find(' '));
-    auto csv = RunMeterhub({"--db", db, "export", "--tenant", "crash", "--device", device, "--from", "2025-12-31T00:00:00Z",
-                    "--to", "2027-01-01T00:00:00Z"});
+    auto csv = RunMeterhub({"--db", db, "export", "--tenant", "crash", "--device", device, "--from",
+                            "2025-12-31T00:00:00Z", "--to", "2027-01-01T00:00:00Z"});
     EXPECT_EQ(csv.exit_code, 0) << csv.err;
     std::map<std::string, std::vector<std::string>> out;
     std::istringstream rows(csv.out);

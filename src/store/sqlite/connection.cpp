@@ -36,7 +36,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::Reset() {
     sqlite3_reset(stmt_);
@@ -91,9 +93,15 @@ Status Statement::Run() {
     }
 }
 
-std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-double Statement::Real(int column) const { return sqlite3_column_double(stmt_, column); }
-bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+std::int64_t Statement::Int(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+}
+double Statement::Real(int column) const {
+    return sqlite3_column_double(stmt_, column);
+}
+bool Statement::IsNull(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 std::string Statement::Text(int column) const {
     const auto* text = sqlite3_column_text(stmt_, column);
@@ -109,8 +117,8 @@ std::span<const std::uint8_t> Statement::Blob(int column) const {
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
     sqlite3* db = nullptr;
-    const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                      SQLITE_OPEN_NOMUTEX;
+    const int flags =
+        (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         Error error = SqliteError(rc, "open " + path, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -146,8 +154,8 @@ Status Connection::Exec(std::string_view sql) {
 
 Result<Statement> Connection::Prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                      nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return SqliteError(rc, "prepare", sqlite3_errmsg(db_));
     return Statement(db_, stmt);
 }
@@ -162,7 +170,9 @@ Result<Statement*> Connection::Cached(std::string_view sql) {
     return &it->second;
 }
 
-std::int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
+std::int64_t Connection::Changes() const {
+    return sqlite3_changes64(db_);
+}
 
 Result<Transaction> Transaction::Begin(Connection& connection) {
     MH_RETURN_IF_ERROR(connection.Exec("BEGIN IMMEDIATE"));

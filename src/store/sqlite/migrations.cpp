@@ -82,9 +82,13 @@ CREATE TABLE rollups (
 
 }  // namespace
 
-std::span<const Migration> Migrations() { return kMigrations; }
+std::span<const Migration> Migrations() {
+    return kMigrations;
+}
 
-int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+int LatestSchemaVersion() {
+    return kMigrations[std::size(kMigrations) - 1].version;
+}
 
 Result<int> SchemaVersion(Connection& connection) {
     MH_RETURN_IF_ERROR(connection.Exec(
@@ -107,10 +111,13 @@ Result<int> Migrate(Connection& connection, const Clock& clock) {
         if (migration.version <= current) continue;
         MH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(connection));
         MH_RETURN_IF_ERROR(connection.Exec(migration.sql));
-        MH_ASSIGN_OR_RETURN(Statement record,
-                            connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"));
-        MH_RETURN_IF_ERROR(
-            record.Bind(1, std::int64_t{migration.version}).Bind(2, migration.name).Bind(3, ToMillis(clock.Now())).Run());
+        MH_ASSIGN_OR_RETURN(
+            Statement record,
+            connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"));
+        MH_RETURN_IF_ERROR(record.Bind(1, std::int64_t{migration.version})
+                               .Bind(2, migration.name)
+                               .Bind(3, ToMillis(clock.Now()))
+                               .Run());
         MH_RETURN_IF_ERROR(tx.Commit());
         spdlog::info("database migrated to schema version {} ({})", migration.version, migration.name);
         ++applied;

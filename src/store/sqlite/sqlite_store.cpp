@@ -47,18 +47,17 @@ Tenant TenantFrom(const Statement& s) {
 }
 
 User UserFrom(const Statement& s) {
-    return User{UserId{s.Int(0)}, s.Text(1),     s.Text(2), s.Text(3), s.Int(4) != 0,
-                s.Int(5) != 0,    FromMillis(s.Int(6))};
+    return User{UserId{s.Int(0)}, s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, s.Int(5) != 0, FromMillis(s.Int(6))};
 }
 
 Device DeviceFrom(const Statement& s) {
-    return Device{DeviceId{s.Int(0)}, TenantId{s.Int(1)}, s.Text(2), s.Text(3), s.Text(4), s.Text(5),
-                  FromMillis(s.Int(6))};
+    return Device{DeviceId{s.Int(0)}, TenantId{s.Int(1)}, s.Text(2),           s.Text(3),
+                  s.Text(4),          s.Text(5),          FromMillis(s.Int(6))};
 }
 
 Series SeriesFrom(const Statement& s) {
-    return Series{SeriesId{s.Int(0)}, TenantId{s.Int(1)}, DeviceId{s.Int(2)}, s.Text(3), s.Text(4),
-                  ParseSeriesKind(s.Text(5)).value_or(SeriesKind::kGauge)};
+    return Series{SeriesId{s.Int(0)}, TenantId{s.Int(1)}, DeviceId{s.Int(2)},
+                  s.Text(3),          s.Text(4),          ParseSeriesKind(s.Text(5)).value_or(SeriesKind::kGauge)};
 }
 
 RollupRow RollupFrom(const Statement& s) {
@@ -164,7 +163,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
 Result<int> SqliteStore::SchemaVersion() {
     std::lock_guard lock(writer_mutex_);
     if (options_.read_only) {
-        MH_ASSIGN_OR_RETURN(Statement stmt, writer_->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+        MH_ASSIGN_OR_RETURN(Statement stmt,
+                            writer_->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
         MH_ASSIGN_OR_RETURN(bool row, stmt.Step());
         return row ? static_cast<int>(stmt.Int(0)) : 0;
     }
@@ -340,7 +340,8 @@ Result<std::vector<Member>> SqliteStore::ListMembers(const TenantScope& scope) {
 
 Status SqliteStore::RemoveMember(const TenantScope& scope, UserId user) {
     std::lock_guard lock(writer_mutex_);
-    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("DELETE FROM memberships WHERE tenant_id = ? AND user_id = ?"));
+    MH_ASSIGN_OR_RETURN(Statement * stmt,
+                        writer_->Cached("DELETE FROM memberships WHERE tenant_id = ? AND user_id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, scope.tenant().value()).Bind(2, user.value()).Run());
     return RequireChanged(*writer_, "member");
 }
@@ -353,10 +354,7 @@ Result<Device> SqliteStore::CreateDevice(const TenantScope& scope, const NewDevi
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer_->Cached("INSERT INTO devices (id, tenant_id, name, source, serial, model, created_at) "
                                         "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    stmt->Bind(1, device.id.value())
-        .Bind(2, device.tenant.value())
-        .Bind(3, device.name)
-        .Bind(4, device.source);
+    stmt->Bind(1, device.id.value()).Bind(2, device.tenant.value()).Bind(3, device.name).Bind(4, device.source);
     if (device.serial.empty()) {
         stmt->BindNull(5);
     } else {
@@ -391,7 +389,8 @@ Result<Device> SqliteStore::FindDeviceBySerial(const TenantScope& scope, std::st
 
 Status SqliteStore::RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) {
     std::lock_guard lock(writer_mutex_);
-    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("UPDATE devices SET name = ? WHERE tenant_id = ? AND id = ?"));
+    MH_ASSIGN_OR_RETURN(Statement * stmt,
+                        writer_->Cached("UPDATE devices SET name = ? WHERE tenant_id = ? AND id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, name).Bind(2, scope.tenant().value()).Bind(3, id.value()).Run());
     return RequireChanged(*writer_, "device");
 }
@@ -464,9 +463,8 @@ Result<Series> SqliteStore::GetSeries(const TenantScope& scope, SeriesId id) {
 
 Result<std::optional<SeriesInfo>> SqliteStore::LookupSeries(SeriesId id) {
     MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-    MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        reader->Cached("SELECT s.tenant_id, s.kind, t.time_zone FROM series s "
-                                       "JOIN tenants t ON t.id = s.tenant_id WHERE s.id = ?"));
+    MH_ASSIGN_OR_RETURN(Statement * stmt, reader->Cached("SELECT s.tenant_id, s.kind, t.time_zone FROM series s "
+                                                         "JOIN tenants t ON t.id = s.tenant_id WHERE s.id = ?"));
     stmt->Bind(1, id.value());
     MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) return std::optional<SeriesInfo>();

@@ -24,7 +24,7 @@ class SqliteStore final : public Store, public ChunkStore {
         bool migrate = true;     // apply pending migrations at open
     };
     static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, const Clock& clock, IdGenerator& ids,
-                                                      Options options);
+                                                     Options options);
     ~SqliteStore() override;
 
     const std::string& path() const { return path_; }

@@ -14,7 +14,9 @@ TEST(FakeClock, MovesOnlyWhenTold) {
     EXPECT_EQ(ToMillis(clock.Now()), 5);
 }
 
-TEST(SystemClock, IsAfter2024) { EXPECT_GT(ToMillis(SystemClock::Instance().Now()), 1'704'067'200'000); }
+TEST(SystemClock, IsAfter2024) {
+    EXPECT_GT(ToMillis(SystemClock::Instance().Now()), 1'704'067'200'000);
+}
 
 TEST(FormatUtc, IsIso8601WithMilliseconds) {
     EXPECT_EQ(FormatUtc(FromMillis(1'700'000'000'123)), "2023-11-14T22:13:20.123Z");

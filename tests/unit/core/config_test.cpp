@@ -89,7 +89,8 @@ TEST_F(ConfigTest, ExampleFileListsEveryKeyAtItsDefault) {
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     for (const auto& key : ConfigKeys()) {
         const std::string name = key.key.substr(key.key.find('.') + 1);
-        EXPECT_NE(text.find(name + " = " + key.default_toml), std::string::npos) << key.key << " = " << key.default_toml;
+        EXPECT_NE(text.find(name + " = " + key.default_toml), std::string::npos)
+            << key.key << " = " << key.default_toml;
     }
 }
 

@@ -53,7 +53,7 @@ TEST(TimeZone, MonthsAndYears) {
 }
 
 TEST(LocalBucketer, HoursInAHalfHourZoneStartAtHalfPast) {
-    LocalBucketer kolkata(*TimeZone::Find("Asia/Kolkata"));  // UTC+5:30
+    LocalBucketer kolkata(*TimeZone::Find("Asia/Kolkata"));         // UTC+5:30
     const std::int64_t ts = ToMillis(Utc("2026-01-01T10:10:00Z"));  // 15:40 local
     EXPECT_EQ(kolkata.HourStartMs(ts), ToMillis(Utc("2026-01-01T09:30:00Z")));
 }

@@ -14,7 +14,7 @@ using domain::Access;
 
 struct SqliteBackend {
     static Result<std::unique_ptr<sqlite::SqliteStore>> Open(const std::string& dir, const Clock& clock,
-                                                              IdGenerator& ids) {
+                                                             IdGenerator& ids) {
         return sqlite::SqliteStore::Open(dir + "/meterhub.db", clock, ids, {});
     }
 };

@@ -124,7 +124,8 @@ TEST_F(EngineTest, RollupsSummariseBucketsAndSurviveCheckpoints) {
     check();
     ASSERT_TRUE(engine_->Checkpoint());
     check();
-    ASSERT_TRUE(engine_->Write(Scope(), Minutes(power_, 1, [](int) { return 1000.0; }, kT0 + 60 * kMinute)));
+    ASSERT_TRUE(engine_->Write(Scope(), Minutes(
+                                            power_, 1, [](int) { return 1000.0; }, kT0 + 60 * kMinute)));
     auto fives = *engine_->ReadRollups(Scope(), power_, kFiveMinutes, kT0 - 3'600'000, kT0 + 7'200'000);
     double integral = 0;
     for (const auto& r : fives) integral += r.integral;
@@ -194,7 +195,8 @@ TEST_F(EngineTest, ScopesKeepTenantsApartAndViewersReadOnly) {
     auto viewer = *store_->CreateUser({"v@v.v", "", "h", false});
     ASSERT_TRUE(store_->SetMember(tenant_.id, viewer.id, Role::kViewer));
     auto viewer_scope = *Access(*store_).ForUser(viewer.id, tenant_.id);
-    EXPECT_EQ(engine_->Write(viewer_scope, Batch{{power_, kT0 + 10 * kMinute, 9}}).error().code, Errc::kPermissionDenied);
+    EXPECT_EQ(engine_->Write(viewer_scope, Batch{{power_, kT0 + 10 * kMinute, 9}}).error().code,
+              Errc::kPermissionDenied);
     EXPECT_EQ(engine_->ReadRaw(viewer_scope, power_, 0, kT0 * 2)->size(), 3u);
 }
 
@@ -229,7 +231,8 @@ TEST_F(EngineTest, ConcurrentWritersAreGroupCommitted) {
     constexpr int kBatches = 50;
     std::vector<SeriesId> series;
     for (int t = 0; t < kThreads; ++t) {
-        series.push_back(store_->EnsureSeries(Scope(), {device_.id, "s" + std::to_string(t), "W", SeriesKind::kGauge})->id);
+        series.push_back(
+            store_->EnsureSeries(Scope(), {device_.id, "s" + std::to_string(t), "W", SeriesKind::kGauge})->id);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {

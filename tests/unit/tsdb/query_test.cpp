@@ -142,7 +142,7 @@ TEST_F(QueryTest, CounterEnergyPerDayAcrossAResetAndAGap) {
 
 TEST_F(QueryTest, TodaysFiguresInTheTenantsZone) {
     // 00:30 local on 2026-06-02 is 22:30 UTC on 2026-06-01: that sample belongs to "today".
-    clock_.Set(FromMillis(Utc("2026-06-02T10:00:00Z")));  // 12:00 in Berlin
+    clock_.Set(FromMillis(Utc("2026-06-02T10:00:00Z")));      // 12:00 in Berlin
     Batch batch{{power_, Utc("2026-06-01T21:50:00Z"), 3000},  // 23:50 yesterday
                 {power_, Utc("2026-06-01T22:30:00Z"), 100},
                 {power_, Utc("2026-06-02T09:10:00Z"), 2500},

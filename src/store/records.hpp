@@ -45,6 +45,18 @@ struct Device {
     Timestamp created_at;
 };
 
+struct ApiKey {
+    std::int64_t id = 0;
+    TenantId tenant;
+    std::string name;
+    std::string prefix;       // shown in lists; the lookup key
+    std::string secret_hash;  // SHA-256 of the whole key
+    Timestamp created_at;
+    std::optional<Timestamp> revoked_at;
+};
+
+enum class EmailTokenPurpose { kVerify, kReset, kChangeEmail };
+
 enum class SeriesKind { kGauge, kCounter };
 const char* SeriesKindName(SeriesKind kind) noexcept;
 std::optional<SeriesKind> ParseSeriesKind(std::string_view text) noexcept;

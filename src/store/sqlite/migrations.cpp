@@ -78,6 +78,29 @@ CREATE TABLE rollups (
     PRIMARY KEY (series_id, resolution, bucket)
 ) WITHOUT ROWID;
 )sql"},
+    {2, "api keys, revoked tokens, e-mail tokens", R"sql(
+CREATE TABLE api_keys (
+    id          INTEGER PRIMARY KEY,
+    tenant_id   INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    prefix      TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);
+CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
+CREATE TABLE revoked_tokens (
+    token_id   TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE email_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    purpose    TEXT NOT NULL CHECK (purpose IN ('verify', 'reset', 'email')),
+    new_email  TEXT,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

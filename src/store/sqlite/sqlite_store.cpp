@@ -6,25 +6,6 @@
 
 namespace mh::store::sqlite {
 
-class SqliteStore::Reader {
-  public:
-    Reader(SqliteStore* store, std::unique_ptr<Connection> connection)
-        : store_(store), connection_(std::move(connection)) {}
-    Reader(Reader&&) noexcept = default;
-    Reader(const Reader&) = delete;
-    Reader& operator=(const Reader&) = delete;
-    Reader& operator=(Reader&&) = delete;
-    ~Reader() {
-        if (connection_) store_->ReleaseReader(std::move(connection_));
-    }
-    Connection& operator*() { return *connection_; }
-    Connection* operator->() { return connection_.get(); }
-
-  private:
-    SqliteStore* store_;
-    std::unique_ptr<Connection> connection_;
-};
-
 namespace {
 
 constexpr std::string_view kTenantColumns = "id, name, time_zone, raw_retention_days, created_at";

@@ -57,6 +57,19 @@ class SqliteStore final : public Store, public ChunkStore {
     Result<Series> EnsureSeries(const TenantScope& scope, const NewSeries& series) override;
     Result<std::vector<Series>> ListSeries(const TenantScope& scope, std::optional<DeviceId> device) override;
     Result<Series> GetSeries(const TenantScope& scope, SeriesId id) override;
+    Result<ApiKey> CreateApiKey(const TenantScope& scope, std::string_view name, std::string_view prefix,
+                                std::string_view secret_hash) override;
+    Result<std::vector<ApiKey>> ListApiKeys(const TenantScope& scope) override;
+    Status RevokeApiKey(const TenantScope& scope, std::int64_t id) override;
+    Result<ApiKey> FindApiKey(std::string_view prefix) override;
+    Status RevokeToken(std::string_view token_id, Timestamp expires_at) override;
+    Result<bool> IsTokenRevoked(std::string_view token_id) override;
+    Status CreateEmailToken(UserId user, EmailTokenPurpose purpose, std::string_view token_hash,
+                            std::string_view new_email, Timestamp expires_at) override;
+    Result<std::pair<UserId, std::string>> ConsumeEmailToken(EmailTokenPurpose purpose, std::string_view token_hash,
+                                                             Timestamp now) override;
+    Status SetEmailVerified(UserId id, bool verified) override;
+    Status SetEmail(UserId id, std::string_view email) override;
 
     // ChunkStore
     Result<std::optional<SeriesInfo>> LookupSeries(SeriesId id) override;
@@ -85,6 +98,26 @@ class SqliteStore final : public Store, public ChunkStore {
     std::unique_ptr<Connection> writer_;
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<Connection>> idle_readers_;
+};
+
+// Holds a pooled reader connection for one call.
+class SqliteStore::Reader {
+  public:
+    Reader(SqliteStore* store, std::unique_ptr<Connection> connection)
+        : store_(store), connection_(std::move(connection)) {}
+    Reader(Reader&&) noexcept = default;
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    Reader& operator=(Reader&&) = delete;
+    ~Reader() {
+        if (connection_) store_->ReleaseReader(std::move(connection_));
+    }
+    Connection& operator*() { return *connection_; }
+    Connection* operator->() { return connection_.get(); }
+
+  private:
+    SqliteStore* store_;
+    std::unique_ptr<Connection> connection_;
 };
 
 }  // namespace mh::store::sqlite

@@ -216,6 +216,42 @@ TYPED_TEST(StoreTest, ChunkWritesSkipDeletedSeriesAndRollupsMerge) {
     EXPECT_EQ(this->store_->ChunkStats()->chunks, 0);
 }
 
+TYPED_TEST(StoreTest, ApiKeysBelongToOneTenant) {
+    auto a = this->MakeTenant("a");
+    auto b = this->MakeTenant("b");
+    const auto sa = Access::ForOperator(a.id);
+    const auto sb = Access::ForOperator(b.id);
+    auto key = this->store_->CreateApiKey(sb, "roof logger", "mhk_ABCDEFGH", "hash");
+    ASSERT_TRUE(key) << key.error().message;
+    EXPECT_TRUE(this->store_->ListApiKeys(sa)->empty());
+    EXPECT_EQ(this->store_->RevokeApiKey(sa, key->id).error().code, Errc::kNotFound);
+    auto found = *this->store_->FindApiKey("mhk_ABCDEFGH");
+    EXPECT_EQ(found.tenant, b.id);
+    EXPECT_FALSE(found.revoked_at);
+    ASSERT_TRUE(this->store_->RevokeApiKey(sb, key->id));
+    EXPECT_TRUE(this->store_->FindApiKey("mhk_ABCDEFGH")->revoked_at);
+    ASSERT_TRUE(this->store_->DeleteTenant(b.id));
+    EXPECT_EQ(this->store_->FindApiKey("mhk_ABCDEFGH").error().code, Errc::kNotFound);
+}
+
+TYPED_TEST(StoreTest, RevokedTokensAndOneTimeEmailTokens) {
+    EXPECT_FALSE(*this->store_->IsTokenRevoked("jti-1"));
+    ASSERT_TRUE(this->store_->RevokeToken("jti-1", this->clock_.Now() + std::chrono::hours(48)));
+    EXPECT_TRUE(*this->store_->IsTokenRevoked("jti-1"));
+
+    auto u = *this->store_->CreateUser({"u@u.u", "", "h", false});
+    const auto later = this->clock_.Now() + std::chrono::hours(1);
+    ASSERT_TRUE(this->store_->CreateEmailToken(u.id, EmailTokenPurpose::kVerify, "h1", "", later));
+    EXPECT_EQ(this->store_->ConsumeEmailToken(EmailTokenPurpose::kReset, "h1", this->clock_.Now()).error().code,
+              Errc::kNotFound);  // wrong purpose
+    EXPECT_EQ(this->store_->ConsumeEmailToken(EmailTokenPurpose::kVerify, "h1", this->clock_.Now())->first, u.id);
+    EXPECT_FALSE(this->store_->ConsumeEmailToken(EmailTokenPurpose::kVerify, "h1", this->clock_.Now()));  // once
+    ASSERT_TRUE(this->store_->CreateEmailToken(u.id, EmailTokenPurpose::kReset, "h2", "", later));
+    EXPECT_FALSE(this->store_->ConsumeEmailToken(EmailTokenPurpose::kReset, "h2", later + std::chrono::seconds(1)));
+    ASSERT_TRUE(this->store_->SetEmailVerified(u.id, true));
+    EXPECT_TRUE(this->store_->GetUser(u.id)->email_verified);
+}
+
 TEST(SqliteStore, RefusesADatabaseFromTheFuture) {
     testing::TempDir dir;
     FakeClock clock(FromMillis(1'790'000'000'000));

@@ -23,6 +23,7 @@ test:
 	@cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_BUILD_TESTS=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build/test -j $(JOBS)
 	@cd build/test && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@tests/fuzz/run
 
 build: deps
 	@cmake -S . -B build/dev -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMH_BUILD_TESTS=ON $(CMAKE_FLAGS) >/dev/null

@@ -3,7 +3,7 @@
 
 #include "cli/command.hpp"
 #include "cli/runtime.hpp"
-#include "cli/time_arg.hpp"
+#include "core/time_parse.hpp"
 #include "domain/access.hpp"
 
 namespace mh::cli {

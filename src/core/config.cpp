@@ -25,6 +25,21 @@ struct Field {
 std::vector<Field> Fields(Config& c) {
     return {
         {"storage.path", &c.storage.path},
+        {"http.address", &c.http.address},
+        {"http.port", &c.http.port},
+        {"http.threads", &c.http.threads},
+        {"http.body_limit_kb", &c.http.body_limit_kb},
+        {"http.header_timeout_ms", &c.http.header_timeout_ms},
+        {"http.idle_timeout_s", &c.http.idle_timeout_s},
+        {"http.max_connections", &c.http.max_connections},
+        {"http.public_url", &c.http.public_url},
+        {"auth.jwt_secret", &c.auth.jwt_secret},
+        {"auth.token_lifetime_s", &c.auth.token_lifetime_s},
+        {"auth.login_attempts_per_minute", &c.auth.login_attempts_per_minute},
+        {"auth.api_requests_per_minute", &c.auth.api_requests_per_minute},
+        {"smtp.host", &c.smtp.host},
+        {"smtp.port", &c.smtp.port},
+        {"smtp.from", &c.smtp.from},
         {"tsdb.checkpoint_interval_s", &c.tsdb.checkpoint_interval_s},
         {"tsdb.checkpoint_log_mb", &c.tsdb.checkpoint_log_mb},
         {"tsdb.max_queue_samples", &c.tsdb.max_queue_samples},
@@ -206,6 +221,19 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
 Status Config::Validate() const {
     auto fail = [](std::string message) { return MakeError(Errc::kInvalidArgument, "config: " + std::move(message)); };
     if (storage.path.empty()) return fail("storage.path must not be empty");
+    if (http.port < 0 || http.port > 65535) return fail("http.port must be 0..65535");
+    if (http.threads < 0 || http.threads > 256) return fail("http.threads must be 0..256");
+    if (http.body_limit_kb < 1 || http.body_limit_kb > 1'048'576) return fail("http.body_limit_kb must be 1..1048576");
+    if (http.header_timeout_ms < 100) return fail("http.header_timeout_ms must be at least 100");
+    if (http.idle_timeout_s < 1) return fail("http.idle_timeout_s must be at least 1");
+    if (http.max_connections < 1) return fail("http.max_connections must be at least 1");
+    if (!auth.jwt_secret.empty() && auth.jwt_secret.size() < 32) {
+        return fail("auth.jwt_secret must be at least 32 characters (or empty to generate one)");
+    }
+    if (auth.token_lifetime_s < 60) return fail("auth.token_lifetime_s must be at least 60");
+    if (auth.login_attempts_per_minute < 1) return fail("auth.login_attempts_per_minute must be at least 1");
+    if (auth.api_requests_per_minute < 1) return fail("auth.api_requests_per_minute must be at least 1");
+    if (smtp.port < 1 || smtp.port > 65535) return fail("smtp.port must be 1..65535");
     if (tsdb.checkpoint_interval_s < 1 || tsdb.checkpoint_interval_s > 86'400) {
         return fail("tsdb.checkpoint_interval_s must be between 1 and 86400");
     }

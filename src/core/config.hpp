@@ -34,6 +34,30 @@ struct RetentionConfig {
     std::int64_t purge_interval_s = 3600;  // how often serve applies retention
 };
 
+struct HttpConfig {
+    std::string address = "0.0.0.0";
+    std::int64_t port = 8080;
+    std::int64_t threads = 0;                 // I/O threads; 0: one per core
+    std::int64_t body_limit_kb = 8192;        // largest request body
+    std::int64_t header_timeout_ms = 10'000;  // a request head must arrive within this (slowloris defence)
+    std::int64_t idle_timeout_s = 60;         // keep-alive connections close after this much silence
+    std::int64_t max_connections = 10'000;
+    std::string public_url = "http://localhost:8080";  // how users reach this server (links in e-mails)
+};
+
+struct AuthConfig {
+    std::string jwt_secret;                    // empty: generated once and kept in <storage.path>-secret
+    std::int64_t token_lifetime_s = 172'800;   // bearer tokens live two days
+    std::int64_t login_attempts_per_minute = 5;  // per address and per account
+    std::int64_t api_requests_per_minute = 6000;  // per token or API key
+};
+
+struct SmtpConfig {
+    std::string host;  // empty: e-mails are written to the log instead of sent
+    std::int64_t port = 587;
+    std::string from = "meterhub@localhost";
+};
+
 struct LogConfig {
     std::string level = "info";      // trace, debug, info, warn, error
     std::string format = "console";  // console or json
@@ -45,6 +69,9 @@ struct DemoConfig {
 
 struct Config {
     StorageConfig storage;
+    HttpConfig http;
+    AuthConfig auth;
+    SmtpConfig smtp;
     TsdbConfig tsdb;
     RetentionConfig retention;
     LogConfig log;

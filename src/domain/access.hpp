@@ -21,6 +21,10 @@ class Access {
 
     static TenantScope ForOperator(TenantId tenant) { return TenantScope(tenant, Role::kOwner); }
 
+    // A device API key of `tenant` (already verified): may write samples, nothing else — the API only accepts
+    // keys on ingest routes.
+    static TenantScope ForDeviceKey(TenantId tenant) { return TenantScope(tenant, Role::kAdmin); }
+
   private:
     store::Store& store_;
 };

@@ -1,12 +1,17 @@
-#include "cli/time_arg.hpp"
+#include "core/time_parse.hpp"
 
 #include <charconv>
 #include <sstream>
 
-namespace mh::cli {
+namespace mh {
 
 Result<Timestamp> ParseTimeArg(std::string_view text, const TimeZone& zone, Timestamp now) {
     if (text == "now") return now;
+    if (!text.empty() && text.size() <= 16 && text.find_first_not_of("0123456789") == std::string_view::npos) {
+        std::int64_t ms = 0;
+        std::from_chars(text.data(), text.data() + text.size(), ms);
+        return FromMillis(ms);
+    }
     if (text.size() >= 3 && text.front() == '-') {
         std::int64_t amount = 0;
         const char* end = text.data() + text.size() - 1;
@@ -42,4 +47,4 @@ Result<Timestamp> ParseTimeArg(std::string_view text, const TimeZone& zone, Time
                                                  "' (use now, -24h, -7d, 2026-03-29, 2026-03-29T14:00 or ...Z)");
 }
 
-}  // namespace mh::cli
+}  // namespace mh

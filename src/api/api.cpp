@@ -1,0 +1,157 @@
+#include "api/api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/errors.hpp"
+#include "api/json_body.hpp"
+#include "domain/access.hpp"
+#include "domain/api_keys.hpp"
+
+namespace mh::api {
+
+Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
+         ApiOptions options)
+    : store_(store),
+      engine_(engine),
+      clock_(clock),
+      jwt_(jwt),
+      mail_(std::move(mail)),
+      options_(std::move(options)),
+      login_by_ip_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
+      login_by_account_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
+      api_by_token_(clock, options_.requests_per_minute, std::chrono::seconds(60)) {
+    AddOperationsRoutes();
+    AddAuthRoutes();
+    AddTenantRoutes();
+    AddDeviceRoutes();
+    AddSampleRoutes();
+    AddQueryRoutes();
+}
+
+Api::~Api() = default;
+
+void Api::Add(net::Method method, std::string_view pattern, Auth auth, std::string summary, Handler handler) {
+    router_.Add(method, pattern, Route{auth, std::move(handler), std::move(summary)});
+}
+
+void Api::AddReadinessCheck(std::string name, ReadinessCheck check) {
+    readiness_.emplace_back(std::move(name), std::move(check));
+}
+
+void Api::AddMetricsSource(std::function<void(std::string&)> source) { metrics_sources_.push_back(std::move(source)); }
+
+void Api::Handle(net::Request request, net::Reply reply) {
+    auto call = std::make_shared<Call>();
+    call->started = std::chrono::steady_clock::now();
+    call->reply = std::move(reply);
+    call->request = std::move(request);
+    auto match = router_.Find(call->request.method, call->request.path);
+    static const std::string kUnmatched = "unmatched";
+    call->route = match.pattern != nullptr ? match.pattern : &kUnmatched;
+    if (match.target == nullptr) {
+        if (!match.allowed.empty()) {
+            std::string allow;
+            for (auto m : match.allowed) allow += (allow.empty() ? "" : ", ") + std::string(net::MethodName(m));
+            call->extra_headers.emplace_back("allow", allow);
+            return Finish(call, ErrorResponse(405, "method_not_allowed",
+                                              std::string(net::MethodName(call->request.method)) + " is not allowed here"));
+        }
+        return Fail(call, MakeError(Errc::kNotFound, "no such route: " + call->request.path));
+    }
+    call->params = std::move(match.params);
+    if (auto status = Authenticate(*call, match.target->auth); !status) {
+        if (status.error().code == Errc::kResourceExhausted) {
+            return Finish(call, ErrorResponse(429, "rate_limited", status.error().message));
+        }
+        if (status.error().code == Errc::kUnauthenticated) call->extra_headers.emplace_back("www-authenticate", "Bearer");
+        return Fail(call, status.error());
+    }
+    try {
+        match.target->handler(call);
+    } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", net::MethodName(call->request.method), *call->route, e.what());
+        Fail(call, MakeError(Errc::kInternal, "internal error"));
+    }
+}
+
+Status Api::Authenticate(Call& call, Auth auth) {
+    if (auth == Auth::kNone) return Ok();
+    const auto authorization = call.request.Header("authorization");
+    const auto api_key = call.request.Header("x-api-key");
+    std::string limit_key;
+    if (authorization && authorization->starts_with("Bearer ")) {
+        MH_ASSIGN_OR_RETURN(auto claims, jwt_.Verify(authorization->substr(7), clock_.Now()));
+        MH_ASSIGN_OR_RETURN(bool revoked, store_.IsTokenRevoked(claims.id));
+        if (revoked) return MakeError(Errc::kUnauthenticated, "this token was logged out; log in again");
+        auto user = store_.GetUser(claims.user);
+        if (!user) return MakeError(Errc::kUnauthenticated, "the token's user no longer exists");
+        call.caller.user = std::move(*user);
+        call.caller.token_id = claims.id;
+        call.caller.token_expires_s = claims.expires_at_s;
+        limit_key = "t:" + claims.id;
+    } else if (api_key && auth == Auth::kUserOrKey) {
+        const auto prefix = domain::ApiKeyPrefix(*api_key);
+        if (!prefix) return MakeError(Errc::kUnauthenticated, "malformed API key");
+        auto key = store_.FindApiKey(*prefix);
+        if (!key || !domain::ApiKeyMatches(*api_key, key->secret_hash)) {
+            return MakeError(Errc::kUnauthenticated, "invalid API key");
+        }
+        if (key->revoked_at) return MakeError(Errc::kUnauthenticated, "this API key has been revoked");
+        call.caller.key = std::move(*key);
+        limit_key = "k:" + *prefix;
+    } else if (api_key) {
+        return MakeError(Errc::kUnauthenticated, "API keys are for ingest only; use a bearer token here");
+    } else {
+        return MakeError(Errc::kUnauthenticated, "authentication required (Authorization: Bearer <token>)");
+    }
+    if (auth == Auth::kAdmin && !call.caller.user->system_admin) {
+        return MakeError(Errc::kPermissionDenied, "system administrators only");
+    }
+    const auto decision = api_by_token_.Take(limit_key);
+    call.extra_headers.emplace_back("x-ratelimit-limit", std::to_string(decision.limit));
+    call.extra_headers.emplace_back("x-ratelimit-remaining", std::to_string(decision.remaining));
+    call.extra_headers.emplace_back("x-ratelimit-reset", std::to_string(decision.reset_s));
+    if (!decision.allowed) {
+        call.extra_headers.emplace_back("retry-after", std::to_string(decision.retry_after_s));
+        return MakeError(Errc::kResourceExhausted,
+                         "too many requests; retry in " + std::to_string(decision.retry_after_s) + " s");
+    }
+    return Ok();
+}
+
+Result<TenantScope> Api::ScopeFor(const Call& call) {
+    const auto it = call.params.find("tenant");
+    if (it == call.params.end()) return MakeError(Errc::kInternal, "route has no tenant");
+    MH_ASSIGN_OR_RETURN(std::int64_t id, ParseId(it->second, "tenant"));
+    const TenantId tenant{id};
+    if (call.caller.key) {
+        if (call.caller.key->tenant != tenant) return MakeError(Errc::kNotFound, "tenant not found");
+        return domain::Access::ForDeviceKey(tenant);
+    }
+    return domain::Access(store_).ForUser(call.caller.user->id, tenant);
+}
+
+Result<TenantScope> Api::WriteScopeFor(const Call& call) {
+    MH_ASSIGN_OR_RETURN(auto scope, ScopeFor(call));
+    if (!scope.CanWrite()) return MakeError(Errc::kPermissionDenied, "viewers cannot change this tenant");
+    return scope;
+}
+
+void Api::Finish(const std::shared_ptr<Call>& call, net::Response response) {
+    for (auto& header : call->extra_headers) response.headers.push_back(std::move(header));
+    call->extra_headers.clear();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - call->started).count();
+    metrics_.Observe(*call->route, response.status, seconds);
+    auto reply = std::move(call->reply);
+    if (reply) reply(std::move(response));
+}
+
+void Api::Fail(const std::shared_ptr<Call>& call, const Error& error) {
+    if (error.code == Errc::kInternal || error.code == Errc::kDataLoss) {
+        spdlog::error("{} {}: {}", net::MethodName(call->request.method), call->request.path, error.message);
+    }
+    Finish(call, ErrorResponse(error));
+}
+
+}  // namespace mh::api

@@ -1,0 +1,118 @@
+// Api: the REST API under /api/v1 (and the predecessor's compatible routes), plus /healthz, /readyz and
+// /metrics, as one net::Handler. Handlers parse, authenticate, call the domain, store and engine, and
+// answer in JSON; errors always in the one shape of api/errors.hpp. See docs/api.md.
+//
+// Thread-safe: Handle() runs concurrently on the server's worker threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/ingest_parser.hpp"
+#include "api/metrics.hpp"
+#include "api/router.hpp"
+#include "core/clock.hpp"
+#include "core/tenant_scope.hpp"
+#include "domain/jwt.hpp"
+#include "domain/rate_limiter.hpp"
+#include "net/http.hpp"
+#include "store/store.hpp"
+#include "tsdb/engine.hpp"
+
+namespace mh::api {
+
+struct ApiOptions {
+    std::chrono::seconds token_lifetime{2 * 24 * 3600};
+    IngestLimits ingest;
+    std::int64_t login_attempts_per_minute = 5;  // per IP and per account
+    std::int64_t requests_per_minute = 1200;     // per bearer token or API key
+    std::string public_url = "http://localhost:8080";  // for links in e-mails
+};
+
+// Outgoing mail; the server logs it when no SMTP server is configured.
+using SendMail = std::function<void(const std::string& to, const std::string& subject, const std::string& body)>;
+
+// Health of what /readyz checks, supplied by whoever wires the server.
+using ReadinessCheck = std::function<Status()>;
+
+class Api final : public net::Handler {
+  public:
+    Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
+        ApiOptions options);
+    ~Api() override;
+
+    void Handle(net::Request request, net::Reply reply) override;
+
+    void AddReadinessCheck(std::string name, ReadinessCheck check);
+    // Extra lines for /metrics (e.g. the server's connection count).
+    void AddMetricsSource(std::function<void(std::string&)> source);
+
+    // The OpenAPI 3 document of every route.
+    std::string OpenApiJson() const;
+
+  private:
+    enum class Auth {
+        kNone,       // public
+        kUser,       // bearer token of a user
+        kUserOrKey,  // bearer token, or a tenant's device API key (ingest routes only)
+        kAdmin,      // bearer token of a system administrator
+    };
+
+    struct Caller {
+        std::optional<store::User> user;
+        std::optional<store::ApiKey> key;
+        std::string token_id;  // the bearer token's id, for logout
+        std::int64_t token_expires_s = 0;
+    };
+
+    struct Call {
+        net::Request request;
+        Params params;
+        Caller caller;
+        net::Reply reply;
+        const std::string* route = nullptr;
+        std::chrono::steady_clock::time_point started;
+        std::vector<std::pair<std::string, std::string>> extra_headers;  // e.g. rate-limit headers
+    };
+
+    using Handler = std::function<void(std::shared_ptr<Call>)>;
+    struct Route {
+        Auth auth;
+        Handler handler;
+        std::string summary;
+    };
+
+    void Add(net::Method method, std::string_view pattern, Auth auth, std::string summary, Handler handler);
+    void AddOperationsRoutes();
+    void AddAuthRoutes();
+    void AddTenantRoutes();
+    void AddDeviceRoutes();
+    void AddSampleRoutes();
+    void AddQueryRoutes();
+
+    Status Authenticate(Call& call, Auth auth);
+    Result<TenantScope> ScopeFor(const Call& call);
+    Result<TenantScope> WriteScopeFor(const Call& call);
+    void Finish(const std::shared_ptr<Call>& call, net::Response response);
+    void Fail(const std::shared_ptr<Call>& call, const Error& error);
+    void Ingest(const std::shared_ptr<Call>& call, const TenantScope& scope, std::vector<IngestSample> samples);
+
+    store::Store& store_;
+    tsdb::Engine& engine_;
+    const Clock& clock_;
+    const domain::JwtIssuer& jwt_;
+    SendMail mail_;
+    ApiOptions options_;
+    Router<Route> router_;
+    RequestMetrics metrics_;
+    domain::RateLimiter login_by_ip_;
+    domain::RateLimiter login_by_account_;
+    domain::RateLimiter api_by_token_;
+    std::vector<std::pair<std::string, ReadinessCheck>> readiness_;
+    std::vector<std::function<void(std::string&)>> metrics_sources_;
+};
+
+}  // namespace mh::api

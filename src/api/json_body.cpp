@@ -1,0 +1,113 @@
+#include "api/json_body.hpp"
+
+#include <charconv>
+
+#include "core/time.hpp"
+
+namespace mh::api {
+
+Result<json::object> ParseObject(std::string_view body) {
+    json::parse_options options;
+    options.max_depth = 16;
+    boost::system::error_code ec;
+    json::value value = json::parse(body, ec, {}, options);
+    if (ec) return MakeError(Errc::kInvalidArgument, "the body is not valid JSON: " + ec.message());
+    if (!value.is_object()) return MakeError(Errc::kInvalidArgument, "the body must be a JSON object");
+    return std::move(value.as_object());
+}
+
+Result<std::optional<std::string>> OptionalString(const json::object& o, std::string_view key, std::size_t max_length) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::optional<std::string>();
+    if (!v->is_string()) return MakeError(Errc::kInvalidArgument, std::string(key) + ": must be a string");
+    if (v->get_string().size() > max_length) {
+        return MakeError(Errc::kInvalidArgument,
+                         std::string(key) + ": is too long (at most " + std::to_string(max_length) + " characters)");
+    }
+    return std::optional<std::string>(std::string(v->get_string()));
+}
+
+Result<std::string> RequiredString(const json::object& o, std::string_view key, std::size_t max_length) {
+    MH_ASSIGN_OR_RETURN(auto value, OptionalString(o, key, max_length));
+    if (!value || value->empty()) return MakeError(Errc::kInvalidArgument, std::string(key) + ": is required");
+    return *value;
+}
+
+Result<std::optional<std::int64_t>> OptionalInt(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::optional<std::int64_t>();
+    if (!v->is_int64()) return MakeError(Errc::kInvalidArgument, std::string(key) + ": must be a whole number");
+    return std::optional<std::int64_t>(v->get_int64());
+}
+
+Result<std::int64_t> ParseId(std::string_view text, std::string_view what) {
+    std::int64_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
+        return MakeError(Errc::kNotFound, std::string(what) + " not found");
+    }
+    return id;
+}
+
+Result<std::int64_t> RequiredId(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr) return MakeError(Errc::kInvalidArgument, std::string(key) + ": is required");
+    if (v->is_int64() && v->get_int64() > 0) return v->get_int64();
+    if (v->is_string()) {
+        auto id = ParseId(v->get_string(), key);
+        if (id) return id;
+    }
+    return MakeError(Errc::kInvalidArgument, std::string(key) + ": must be an id (a string of digits)");
+}
+
+net::Response JsonResponse(int status, const json::value& value) {
+    return net::Response::Json(status, json::serialize(value));
+}
+
+std::string IdString(std::int64_t id) { return std::to_string(id); }
+
+std::string IsoTime(std::int64_t ms) { return FormatUtc(FromMillis(ms)); }
+
+json::object View(const store::Tenant& t) {
+    return {{"id", IdString(t.id.value())},
+            {"name", t.name},
+            {"time_zone", t.time_zone},
+            {"raw_retention_days", t.raw_retention_days},
+            {"created_at", IsoTime(ToMillis(t.created_at))}};
+}
+
+json::object View(const store::User& u) {
+    return {{"id", IdString(u.id.value())},
+            {"email", u.email},
+            {"display_name", u.display_name},
+            {"system_admin", u.system_admin},
+            {"email_verified", u.email_verified},
+            {"created_at", IsoTime(ToMillis(u.created_at))}};
+}
+
+json::object View(const store::Device& d) {
+    return {{"id", IdString(d.id.value())},
+            {"tenant_id", IdString(d.tenant.value())},
+            {"name", d.name},
+            {"source", d.source},
+            {"serial", d.serial},
+            {"model", d.model},
+            {"created_at", IsoTime(ToMillis(d.created_at))}};
+}
+
+json::object View(const store::Series& s) {
+    return {{"id", IdString(s.id.value())},   {"device_id", IdString(s.device.value())},
+            {"metric", s.metric},              {"unit", s.unit},
+            {"kind", store::SeriesKindName(s.kind)}};
+}
+
+json::object View(const store::ApiKey& k) {
+    json::object o{{"id", IdString(k.id)},
+                   {"name", k.name},
+                   {"prefix", k.prefix},
+                   {"created_at", IsoTime(ToMillis(k.created_at))}};
+    o["revoked_at"] = k.revoked_at ? json::value(IsoTime(ToMillis(*k.revoked_at))) : json::value(nullptr);
+    return o;
+}
+
+}  // namespace mh::api

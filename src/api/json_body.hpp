@@ -1,0 +1,39 @@
+// Reading JSON request bodies and writing JSON responses (Boost.JSON), with errors that name the field.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "net/http.hpp"
+#include "store/records.hpp"
+
+namespace mh::api {
+
+namespace json = boost::json;
+
+// The body as a JSON object; kInvalidArgument (422) otherwise.
+Result<json::object> ParseObject(std::string_view body);
+
+// Fields: a missing optional field is std::nullopt; a wrong type is an error naming the field.
+Result<std::optional<std::string>> OptionalString(const json::object& o, std::string_view key, std::size_t max_length = 256);
+Result<std::string> RequiredString(const json::object& o, std::string_view key, std::size_t max_length = 256);
+Result<std::optional<std::int64_t>> OptionalInt(const json::object& o, std::string_view key);
+// An id, given as a string of digits or a number.
+Result<std::int64_t> RequiredId(const json::object& o, std::string_view key);
+Result<std::int64_t> ParseId(std::string_view text, std::string_view what);
+
+net::Response JsonResponse(int status, const json::value& value);
+
+// Views of stored rows. Ids are strings: 64-bit ids do not fit JavaScript numbers.
+json::object View(const store::Tenant& t);
+json::object View(const store::User& u);
+json::object View(const store::Device& d);
+json::object View(const store::Series& s);
+json::object View(const store::ApiKey& k);
+std::string IdString(std::int64_t id);
+std::string IsoTime(std::int64_t ms);
+
+}  // namespace mh::api

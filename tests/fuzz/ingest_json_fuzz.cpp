@@ -1,0 +1,14 @@
+// Fuzzes the JSON ingest parser: any bytes give samples or an error, never a crash or a hang.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "api/ingest_parser.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    mh::api::IngestLimits limits;
+    limits.max_samples = 1000;
+    auto parsed = mh::api::ParseSamplesJson(std::string_view(reinterpret_cast<const char*>(data), size), limits);
+    if (parsed && parsed->size() > limits.max_samples) __builtin_trap();
+    return 0;
+}

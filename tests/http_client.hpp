@@ -1,0 +1,167 @@
+// A small blocking HTTP/1.1 client over POSIX sockets, for tests against the real server on loopback.
+// Keeps one keep-alive connection; reads Content-Length and chunked bodies.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mh::testing {
+
+struct HttpResponse {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+    std::string Header(const std::string& name) const {
+        auto it = headers.find(name);
+        return it == headers.end() ? std::string() : it->second;
+    }
+};
+
+class HttpClient {
+  public:
+    explicit HttpClient(std::uint16_t port) : port_(port) {}
+    ~HttpClient() { Close(); }
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    HttpResponse Request(const std::string& method, const std::string& target, const std::string& body = "",
+                         std::vector<std::pair<std::string, std::string>> headers = {}) {
+        std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+        bool has_type = false;
+        for (const auto& [name, value] : headers) {
+            request += name + ": " + value + "\r\n";
+            std::string lower = name;
+            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (lower == "content-type") has_type = true;
+        }
+        if (!body.empty() && !has_type) request += "Content-Type: application/json\r\n";
+        if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+            request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+        }
+        request += "\r\n" + body;
+        SendRaw(request);
+        return ReadResponse(method == "HEAD");
+    }
+
+    void SendRaw(const std::string& bytes) {
+        if (fd_ < 0) Connect();
+        std::size_t sent = 0;
+        while (sent < bytes.size()) {
+            const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) throw std::runtime_error("send failed");
+            sent += static_cast<std::size_t>(n);
+        }
+    }
+
+    HttpResponse ReadResponse(bool head = false) {
+        HttpResponse response;
+        std::string line = ReadLine();
+        if (line.size() < 12) throw std::runtime_error("bad status line: " + line);
+        response.status = std::stoi(line.substr(9, 3));
+        for (;;) {
+            line = ReadLine();
+            if (line.empty()) break;
+            const auto colon = line.find(':');
+            std::string name = line.substr(0, colon);
+            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+            std::string value = line.substr(colon + 1);
+            value.erase(0, value.find_first_not_of(' '));
+            response.headers[name] = value;
+        }
+        if (head) return response;
+        if (response.Header("transfer-encoding") == "chunked") {
+            for (;;) {
+                const std::size_t size = std::stoul(ReadLine(), nullptr, 16);
+                if (size == 0) {
+                    ReadLine();
+                    break;
+                }
+                response.body += ReadBytes(size);
+                ReadLine();
+            }
+        } else if (!response.Header("content-length").empty()) {
+            response.body = ReadBytes(std::stoul(response.Header("content-length")));
+        }
+        if (response.Header("connection") == "close") Close();
+        return response;
+    }
+
+    // True when the server has closed the connection (reads EOF within the socket timeout).
+    bool ServerClosed() {
+        if (fd_ < 0) return true;
+        char c;
+        const ssize_t n = ::recv(fd_, &c, 1, 0);
+        if (n == 0) {
+            Close();
+            return true;
+        }
+        return false;
+    }
+
+    void Close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+        buffer_.clear();
+    }
+
+  private:
+    void Connect() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port_);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            Close();
+            throw std::runtime_error("connect failed");
+        }
+        int one = 1;
+        ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        timeval timeout{10, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    }
+
+    void Fill() {
+        char chunk[16384];
+        const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (n <= 0) throw std::runtime_error("connection closed by server");
+        buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+
+    std::string ReadLine() {
+        for (;;) {
+            const auto at = buffer_.find("\r\n");
+            if (at != std::string::npos) {
+                std::string line = buffer_.substr(0, at);
+                buffer_.erase(0, at + 2);
+                return line;
+            }
+            Fill();
+        }
+    }
+
+    std::string ReadBytes(std::size_t n) {
+        while (buffer_.size() < n) Fill();
+        std::string out = buffer_.substr(0, n);
+        buffer_.erase(0, n);
+        return out;
+    }
+
+    std::uint16_t port_;
+    int fd_ = -1;
+    std::string buffer_;
+};
+
+}  // namespace mh::testing

@@ -61,7 +61,20 @@ Result<std::int64_t> RequiredId(const json::object& o, std::string_view key) {
 }
 
 net::Response JsonResponse(int status, const json::value& value) {
-    return net::Response::Json(status, json::serialize(value));
+    // '<', '>' and '&' only occur inside strings in JSON, so escaping them everywhere keeps the text the same
+    // JSON while making it inert if a browser ever sniffs it as HTML.
+    std::string text = json::serialize(value);
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '<': out += "\\u003c"; break;
+            case '>': out += "\\u003e"; break;
+            case '&': out += "\\u0026"; break;
+            default: out += c;
+        }
+    }
+    return net::Response::Json(status, std::move(out));
 }
 
 std::string IdString(std::int64_t id) { return std::to_string(id); }

@@ -210,14 +210,14 @@ void Api::AddQueryRoutes() {
                 }
                 constexpr std::int64_t kWindowMs = 7 * 86'400'000LL;
                 while (state->index < state->series.size()) {
-                    const auto& series = state->series[state->index];
+                    const auto& current = state->series[state->index];
                     if (state->at > win.to_ms) {
                         ++state->index;
                         state->at = win.from_ms;
                         continue;
                     }
                     const std::int64_t end = std::min(win.to_ms, state->at + kWindowMs - 1);
-                    auto samples = engine_.ReadRaw(s, series.id, state->at, end);
+                    auto samples = engine_.ReadRaw(s, current.id, state->at, end);
                     state->at = end + 1;
                     if (!samples) {
                         out += csv ? "# export failed: " + samples.error().message + "\n" : "]";
@@ -228,12 +228,12 @@ void Api::AddQueryRoutes() {
                     for (const auto& sample : *samples) {
                         const Timestamp t = FromMillis(sample.ts_ms);
                         if (csv) {
-                            out += FormatUtc(t) + ',' + win.zone.Format(t, "%F %T") + ',' + IdString(series.id.value()) +
-                                   ',' + Csv(series.metric) + ',' + Csv(series.unit) + ',' + Number(sample.value) + '\n';
+                            out += FormatUtc(t) + ',' + win.zone.Format(t, "%F %T") + ',' + IdString(current.id.value()) +
+                                   ',' + Csv(current.metric) + ',' + Csv(current.unit) + ',' + Number(sample.value) + '\n';
                         } else {
                             out += (state->first_row ? "\n" : ",\n");
-                            out += "{\"ts\":\"" + FormatUtc(t) + "\",\"series_id\":\"" + IdString(series.id.value()) +
-                                   "\",\"metric\":" + JsonString(series.metric) + ",\"value\":" + Number(sample.value) +
+                            out += "{\"ts\":\"" + FormatUtc(t) + "\",\"series_id\":\"" + IdString(current.id.value()) +
+                                   "\",\"metric\":" + JsonString(current.metric) + ",\"value\":" + Number(sample.value) +
                                    "}";
                         }
                         state->first_row = false;

@@ -8,10 +8,18 @@
 #include <iostream>
 #include <thread>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "api/api.hpp"
 #include "cli/command.hpp"
 #include "cli/runtime.hpp"
 #include "domain/access.hpp"
 #include "domain/passwords.hpp"
+#include "domain/secrets.hpp"
+#include "net/http_server.hpp"
 #include "sim/solar.hpp"
 
 namespace mh::cli {
@@ -111,6 +119,36 @@ class DemoFeeder {
     sim::SolarInverter inverter_;
 };
 
+// The configured JWT secret, or the one generated at first start and kept beside the database.
+Result<std::string> JwtSecret(const Config& config) {
+    if (!config.auth.jwt_secret.empty()) return config.auth.jwt_secret;
+    const std::string path = config.storage.path + "-secret";
+    std::ifstream in(path);
+    std::string secret;
+    if (in && std::getline(in, secret) && secret.size() >= 32) return secret;
+    secret = domain::RandomHex(32);
+    const mode_t old_mask = umask(077);
+    std::ofstream out(path, std::ios::trunc);
+    out << secret << "\n";
+    out.close();
+    umask(old_mask);
+    if (!out) return MakeError(Errc::kUnavailable, "cannot write the generated JWT secret to " + path);
+    spdlog::info("generated a JWT secret in {}", path);
+    return secret;
+}
+
+net::ServerOptions ServerOptionsFrom(const Config& config) {
+    net::ServerOptions o;
+    o.address = config.http.address;
+    o.port = static_cast<std::uint16_t>(config.http.port);
+    o.threads = static_cast<std::size_t>(config.http.threads);
+    o.body_limit = static_cast<std::size_t>(config.http.body_limit_kb) * 1024;
+    o.header_timeout = std::chrono::milliseconds(config.http.header_timeout_ms);
+    o.idle_timeout = std::chrono::seconds(config.http.idle_timeout_s);
+    o.max_connections = static_cast<std::size_t>(config.http.max_connections);
+    return o;
+}
+
 int Serve(const Config& config, bool demo) {
     // Signals are taken by sigwait below, so block them before any thread starts.
     sigset_t signals;
@@ -123,7 +161,34 @@ int Serve(const Config& config, bool demo) {
     if (!rt) return Fail(rt.error());
     Runtime& runtime = **rt;
     if (auto status = runtime.OpenEngine(false); !status) return Fail(status.error());
-    spdlog::info("meterhub serving: database {}, sample log {}-log", config.storage.path, config.storage.path);
+    if (!config.smtp.host.empty()) {
+        return Fail(MakeError(Errc::kNotImplemented,
+                              "smtp: sending e-mail is not implemented yet; leave smtp.host empty and the e-mails "
+                              "(verification and reset links) are written to the log"));
+    }
+    auto secret = JwtSecret(config);
+    if (!secret) return Fail(secret.error());
+    const domain::JwtIssuer jwt(*secret);
+    api::ApiOptions api_options;
+    api_options.token_lifetime = std::chrono::seconds(config.auth.token_lifetime_s);
+    api_options.login_attempts_per_minute = config.auth.login_attempts_per_minute;
+    api_options.requests_per_minute = config.auth.api_requests_per_minute;
+    api_options.public_url = config.http.public_url;
+    auto mail = [](const std::string& to, const std::string& subject, const std::string& body) {
+        spdlog::info("e-mail to {} (no SMTP server configured): {}\n{}", to, subject, body);
+    };
+    api::Api api(*runtime.store, *runtime.engine, runtime.clock, jwt, mail, api_options);
+    auto server = net::HttpServer::Start(ServerOptionsFrom(config), api);
+    if (!server) return Fail(server.error());
+    api.AddMetricsSource([&server](std::string& out) {
+        out += "# HELP meterhub_http_open_connections Open HTTP connections.\n"
+               "# TYPE meterhub_http_open_connections gauge\nmeterhub_http_open_connections " +
+               std::to_string((*server)->open_connections()) + "\n";
+    });
+    spdlog::info("meterhub listening on http://{}:{} (database {})", config.http.address, (*server)->port(),
+                 config.storage.path);
+    std::cout << "meterhub: http://localhost:" << (*server)->port() << "  (API docs: /api/docs, health: /healthz)"
+              << std::endl;
 
     bool stop = false;
     std::mutex mutex;
@@ -136,7 +201,9 @@ int Serve(const Config& config, bool demo) {
                   << "demo: a simulated 5 kW inverter reports every " << config.demo.interval_s << " s; watch it with\n"
                   << "      meterhub --db " << config.storage.path << " query latest --tenant demo --series "
                   << series->power.value() << "\n"
-                  << "(the web dashboard and HTTP API arrive with the next milestones)" << std::endl;
+                  << "      or log in to the API: curl -X POST localhost:" << (*server)->port()
+                  << "/api/v1/auth/login -d '{\"email\":\"" << kDemoEmail << "\",\"password\":\"" << kDemoPassword
+                  << "\"}'\n(the web dashboard arrives with the next milestone)" << std::endl;
         feeder = std::thread([&, s = *series] { DemoFeeder(runtime, s).Run(stop, mutex, cv); });
     }
     // Retention runs in the background at retention.purge_interval_s.
@@ -158,6 +225,7 @@ int Serve(const Config& config, bool demo) {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    (*server)->Stop(std::chrono::seconds(10));  // finish in-flight requests first: their samples are acknowledged
     {
         std::lock_guard lock(mutex);
         stop = true;

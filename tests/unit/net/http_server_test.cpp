@@ -55,8 +55,15 @@ class TestHandler : public Handler {
             std::lock_guard lock(mutex_);
             thread_ids_.insert(std::this_thread::get_id());
         }
-        Route(request, reply);
-        --running_;
+        // A request stops counting as running when it is answered (the server may then start the next one),
+        // or when Handle returns without having answered, whichever comes first.
+        auto finished = std::make_shared<std::atomic<bool>>(false);
+        Reply counted = [this, finished, reply = std::move(reply)](Response response) mutable {
+            if (!finished->exchange(true)) --running_;
+            reply(std::move(response));
+        };
+        Route(request, counted);
+        if (!finished->exchange(true)) --running_;
     }
 
     int calls() const { return calls_.load(); }

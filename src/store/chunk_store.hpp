@@ -43,7 +43,7 @@ struct ChunkRow {
 struct RollupRow {
     SeriesId series;
     TenantId tenant;
-    std::int32_t resolution_s = 0;  // 300, 3600 (local hour) or 86400 (local day)
+    std::int32_t resolution_s = 0;  // 3600 (local hour) or 86400 (local day)
     std::int64_t bucket_ms = 0;     // bucket start, UTC
     std::int64_t count = 0;
     double min = 0, max = 0, sum = 0;

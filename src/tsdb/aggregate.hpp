@@ -11,11 +11,13 @@
 
 namespace mh::tsdb {
 
-// The rollup resolutions, in seconds. 5 minutes are UTC-aligned; hours and days follow the tenant's zone.
-inline constexpr std::int32_t kFiveMinutes = 300;
+// The stored rollup resolutions, in seconds: local hours and local days in the tenant's zone. Finer views are
+// computed from the raw samples, which decode faster than rollup rows read (docs/design.md, "Rollups"), and a
+// 5-minute level would cost more disk than the compressed samples themselves.
 inline constexpr std::int32_t kHour = 3600;
 inline constexpr std::int32_t kDay = 86400;
-inline constexpr std::int32_t kResolutions[] = {kFiveMinutes, kHour, kDay};
+inline constexpr std::int32_t kResolutions[] = {kHour, kDay};
+inline constexpr int kResolutionCount = 2;
 
 struct Aggregate {
     std::int64_t count = 0;

@@ -37,7 +37,7 @@ void NoteNewest(CheckpointPlan& plan) {
 }
 
 void AddDeltaRows(const SeriesState& state, const BucketDeltas& deltas, std::int64_t below_ms, CheckpointPlan& plan) {
-    for (int r = 0; r < 3; ++r) {
+    for (int r = 0; r < kResolutionCount; ++r) {
         for (const auto& [bucket, agg] : deltas[r]) {
             if (bucket >= below_ms) continue;
             plan.write.rollups.push_back(ToRow(agg, state.info.id, state.info.tenant, kResolutions[r], bucket));

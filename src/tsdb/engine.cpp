@@ -356,7 +356,7 @@ void Engine::Unfreeze(std::span<SeriesState* const> states) {
     for (SeriesState* state : states) {
         state->head = MergeSamples(state->frozen, state->head);
         state->frozen.clear();
-        for (int r = 0; r < 3; ++r) {
+        for (int r = 0; r < kResolutionCount; ++r) {
             for (auto& [bucket, agg] : state->frozen_deltas[r]) state->deltas[r][bucket].Merge(agg);
             state->frozen_deltas[r].clear();
         }
@@ -454,7 +454,7 @@ Result<std::vector<store::RollupRow>> Engine::ReadRollups(const TenantScope& sco
                                                           std::int64_t to_ms) {
     MH_ASSIGN_OR_RETURN(auto info, Info(scope, series));
     const auto r = std::find(std::begin(kResolutions), std::end(kResolutions), resolution_s) - std::begin(kResolutions);
-    if (r >= 3) return MakeError(Errc::kInvalidArgument, "no rollups at " + std::to_string(resolution_s) + " s");
+    if (r >= kResolutionCount) return MakeError(Errc::kInvalidArgument, "no rollups at " + std::to_string(resolution_s) + " s");
     std::shared_lock lock(state_mutex_);
     MH_ASSIGN_OR_RETURN(auto rows, chunks_.ReadRollups(series, resolution_s, from_ms, to_ms));
     auto it = states_.find(series);

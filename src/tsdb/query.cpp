@@ -10,7 +10,6 @@ constexpr std::int64_t kHourMs = 3'600'000;
 
 const char* ResolutionName(std::int32_t resolution_s) {
     switch (resolution_s) {
-        case kFiveMinutes: return "5m";
         case kHour: return "1h";
         default: return "1d";
     }
@@ -59,7 +58,7 @@ Result<RangeResult> QueryRange(Engine& engine, const TenantScope& scope, SeriesI
     const std::int64_t step = span / static_cast<std::int64_t>(max_points) + 1;
 
     RangeResult result;
-    if (step < std::int64_t{kFiveMinutes} * 1000) {
+    if (step < std::int64_t{kHour} * 1000) {
         MH_ASSIGN_OR_RETURN(auto samples, engine.ReadRaw(scope, series, from_ms, to_ms));
         std::vector<Point> points;
         points.reserve(samples.size());
@@ -73,12 +72,7 @@ Result<RangeResult> QueryRange(Engine& engine, const TenantScope& scope, SeriesI
         }
         return result;
     }
-    std::int32_t resolution = kFiveMinutes;
-    if (step >= std::int64_t{kDay} * 1000) {
-        resolution = kDay;
-    } else if (step >= std::int64_t{kHour} * 1000) {
-        resolution = kHour;
-    }
+    const std::int32_t resolution = step >= std::int64_t{kDay} * 1000 ? kDay : kHour;
     const std::int64_t res_ms = std::int64_t{resolution} * 1000;
     const std::int64_t width = (step + res_ms - 1) / res_ms * res_ms;
     MH_ASSIGN_OR_RETURN(auto rows, engine.ReadRollups(scope, series, resolution, from_ms, to_ms));
@@ -98,7 +92,7 @@ Result<double> EnergyBetween(Engine& engine, const TenantScope& scope, SeriesId 
                              std::int64_t to_ms) {
     MH_ASSIGN_OR_RETURN(auto info, engine.Info(scope, series));
     const TimeZone zone = ZoneOf(info);
-    // Whole local days come from daily rollups; the ragged ends from 5-minute ones.
+    // Whole local days come from daily rollups; the ragged ends from hourly ones.
     std::int64_t day_from = ToMillis(zone.StartOfDay(FromMillis(from_ms)));
     if (day_from < from_ms) day_from = ToMillis(zone.StartOfNextDay(FromMillis(from_ms)));
     std::int64_t day_to = ToMillis(zone.StartOfDay(FromMillis(to_ms)));
@@ -111,10 +105,10 @@ Result<double> EnergyBetween(Engine& engine, const TenantScope& scope, SeriesId 
     };
     if (day_from < day_to) {
         MH_RETURN_IF_ERROR(add(kDay, day_from, day_to));
-        MH_RETURN_IF_ERROR(add(kFiveMinutes, from_ms, day_from));
-        MH_RETURN_IF_ERROR(add(kFiveMinutes, day_to, to_ms));
+        MH_RETURN_IF_ERROR(add(kHour, from_ms, day_from));
+        MH_RETURN_IF_ERROR(add(kHour, day_to, to_ms));
     } else {
-        MH_RETURN_IF_ERROR(add(kFiveMinutes, from_ms, to_ms));
+        MH_RETURN_IF_ERROR(add(kHour, from_ms, to_ms));
     }
     return energy;
 }
@@ -169,13 +163,14 @@ Result<DayFigures> TodayFigures(Engine& engine, const TenantScope& scope, Series
     DayFigures figures;
     MH_ASSIGN_OR_RETURN(auto days, engine.ReadRollups(scope, series, kDay, day_start, day_end));
     for (const auto& row : days) figures.energy_today += EnergyOf(row, info.kind);
-    MH_ASSIGN_OR_RETURN(auto fives, engine.ReadRollups(scope, series, kFiveMinutes, day_start, day_end));
-    for (const auto& row : fives) {
-        if (row.count > 0 && (!figures.peak_today || row.max > figures.peak_today->value)) {
-            figures.peak_today = Point{row.bucket_ms, row.max, row.min, row.max, row.count};
+    // The peak from today's raw samples: exact in value and time, and a day of samples decodes in microseconds.
+    const std::int64_t now_ms = ToMillis(now);
+    MH_ASSIGN_OR_RETURN(auto today, engine.ReadRaw(scope, series, day_start, day_end - 1));
+    for (const Sample& s : today) {
+        if (!figures.peak_today || s.value > figures.peak_today->value) {
+            figures.peak_today = Point{s.ts_ms, s.value, s.value, s.value, 1};
         }
     }
-    const std::int64_t now_ms = ToMillis(now);
     MH_ASSIGN_OR_RETURN(auto hour, engine.ReadRaw(scope, series, now_ms - kHourMs, now_ms));
     if (!hour.empty()) {
         double sum = 0;

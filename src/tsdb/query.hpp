@@ -31,12 +31,12 @@ struct RangeResult {
 inline constexpr std::size_t kDefaultMaxPoints = 1000;
 
 // Samples in [from, to], or buckets, so that at most `max_points` points come back: raw samples while they
-// fit, else the coarsest rollup finer than the needed bucket, merged into buckets of that width.
+// fit; raw samples folded into buckets while a bucket is shorter than an hour; else hourly or daily rollups,
+// merged into buckets of the needed width.
 Result<RangeResult> QueryRange(Engine& engine, const TenantScope& scope, SeriesId series, std::int64_t from_ms,
                                std::int64_t to_ms, std::size_t max_points = kDefaultMaxPoints);
 
-// Energy (increase or integral) over [from, to); both ends should be bucket boundaries (5 minutes or local
-// days) for an exact answer.
+// Energy (increase or integral) over [from, to); both ends should be local hour boundaries for an exact answer.
 Result<double> EnergyBetween(Engine& engine, const TenantScope& scope, SeriesId series, std::int64_t from_ms,
                              std::int64_t to_ms);
 

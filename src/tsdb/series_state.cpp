@@ -25,7 +25,7 @@ IntervalGain Interval(const std::optional<Sample>& prev, const Sample& sample, s
 }
 
 void AddToBuckets(BucketDeltas& deltas, LocalBucketer& bucketer, const Sample& sample, const IntervalGain& gain) {
-    for (int r = 0; r < 3; ++r) {
+    for (int r = 0; r < kResolutionCount; ++r) {
         Aggregate& agg = deltas[r][BucketStart(bucketer, r, sample.ts_ms)];
         agg.AddSample(sample.ts_ms, sample.value);
         agg.increase += gain.increase;
@@ -36,14 +36,7 @@ void AddToBuckets(BucketDeltas& deltas, LocalBucketer& bucketer, const Sample& s
 }  // namespace
 
 std::int64_t BucketStart(LocalBucketer& bucketer, int r, std::int64_t ts_ms) {
-    switch (r) {
-        case 0: {
-            constexpr std::int64_t kWidth = 300'000;
-            return ts_ms - (((ts_ms % kWidth) + kWidth) % kWidth);
-        }
-        case 1: return bucketer.HourStartMs(ts_ms);
-        default: return bucketer.DayStartMs(ts_ms);
-    }
+    return r == 0 ? bucketer.HourStartMs(ts_ms) : bucketer.DayStartMs(ts_ms);
 }
 
 void ApplySample(SeriesState& state, const Sample& sample, const RollupRules& rules) {

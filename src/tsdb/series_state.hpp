@@ -25,7 +25,7 @@
 
 namespace mh::tsdb {
 
-using BucketDeltas = std::array<std::map<std::int64_t, Aggregate>, 3>;  // indexed like kResolutions
+using BucketDeltas = std::array<std::map<std::int64_t, Aggregate>, kResolutionCount>;  // like kResolutions
 
 inline constexpr std::int64_t kNoDirt = std::numeric_limits<std::int64_t>::max();
 
@@ -67,7 +67,7 @@ struct RollupRules {
 // Adds one sample to the series' head and deltas (writer thread, exclusive lock held).
 void ApplySample(SeriesState& state, const Sample& sample, const RollupRules& rules);
 
-// The start of the bucket of resolution index `r` (0: 5 min, 1: local hour, 2: local day) containing ts.
+// The start of the bucket of resolution index `r` (0: local hour, 1: local day) containing ts.
 std::int64_t BucketStart(LocalBucketer& bucketer, int r, std::int64_t ts_ms);
 
 // Folds a sorted run of samples into fresh per-bucket aggregates; `counter` and `prev` carry state from the

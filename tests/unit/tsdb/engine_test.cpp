@@ -106,10 +106,10 @@ TEST_F(EngineTest, LogReplayRestoresWhatNoCheckpointWrote) {
 }
 
 TEST_F(EngineTest, RollupsSummariseBucketsAndSurviveCheckpoints) {
-    // 60 minutes of 1000 W: twelve 5-minute buckets; the hour holds 60 samples and 59 minutes of energy.
+    // 60 minutes of 1000 W starting on the hour: one hourly bucket with 60 samples and 59 minutes of energy.
     ASSERT_TRUE(engine_->Write(Scope(), Minutes(power_, 60, [](int) { return 1000.0; })));
     auto check = [&] {
-        auto fives = *engine_->ReadRollups(Scope(), power_, kFiveMinutes, kT0 - 3'600'000, kT0 + 7'200'000);
+        auto fives = *engine_->ReadRollups(Scope(), power_, kHour, kT0 - 3'600'000, kT0 + 7'200'000);
         std::int64_t count = 0;
         double integral = 0;
         for (const auto& r : fives) {
@@ -126,7 +126,7 @@ TEST_F(EngineTest, RollupsSummariseBucketsAndSurviveCheckpoints) {
     check();
     ASSERT_TRUE(engine_->Write(Scope(), Minutes(
                                             power_, 1, [](int) { return 1000.0; }, kT0 + 60 * kMinute)));
-    auto fives = *engine_->ReadRollups(Scope(), power_, kFiveMinutes, kT0 - 3'600'000, kT0 + 7'200'000);
+    auto fives = *engine_->ReadRollups(Scope(), power_, kHour, kT0 - 3'600'000, kT0 + 7'200'000);
     double integral = 0;
     for (const auto& r : fives) integral += r.integral;
     EXPECT_NEAR(integral, 1000.0, 1e-9);  // the interval across the checkpoint counts once

@@ -68,9 +68,9 @@ TEST_F(QueryTest, RangeDownsamplesToThePointBudget) {
     const std::int64_t t0 = Utc("2026-06-01T00:00:00Z");
     Power(t0, t0 + 10 * 24 * kHourMs, 1000);
     ASSERT_TRUE(engine_->Checkpoint());
-    // 10 days at 1000 points: 14.4-minute buckets built from 5-minute rollups.
+    // 10 days at 1000 points: 14.4-minute buckets folded from the raw samples.
     auto days = *QueryRange(*engine_, Scope(), power_, t0, t0 + 10 * 24 * kHourMs, 1000);
-    EXPECT_EQ(days.resolution, "5m");
+    EXPECT_EQ(days.resolution, "raw");
     EXPECT_LE(days.points.size(), 1000u);
     EXPECT_GT(days.points.size(), 600u);
     std::int64_t count = 0;

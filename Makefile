@@ -35,6 +35,7 @@ bench:
 	@cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DMH_BUILD_TESTS=OFF -DMH_BUILD_BENCH=ON >/dev/null
 	@cmake --build build/bench -j $(JOBS)
 	@bench/run build/bench
+	@bench/http_bench build/bench
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <thread>
 
 #include "server.hpp"
 
@@ -294,6 +295,86 @@ TEST_F(ApiTest, ViewersCannotWrite) {
                      R"([{"series":")" + h.series + R"(","ts":1780000000000,"value":1}])", viewer),
                 403, "permission_denied");
     ExpectError(Call("POST", "/api/v1/tenants", R"({"name":"mine"})", viewer), 403, "permission_denied");
+}
+
+}  // namespace
+}  // namespace mh::testing
+
+namespace mh::testing {
+namespace {
+
+// Hostile traffic against the real binary: each gets a clear answer (or a closed connection), and the server
+// keeps serving everyone else and keeps what it acknowledged.
+TEST(ApiHostile, TheServerSurvivesAndStillServes) {
+    ServerProcess server({"--set", "http.header_timeout_ms=500", "--set", "http.body_limit_kb=1024"});
+    auto still_serves = [&] {
+        HttpClient probe(server.port());
+        EXPECT_EQ(probe.Request("GET", "/healthz").status, 200);
+    };
+    {  // a 100 MB body is refused by its announced length, before it is read
+        HttpClient c(server.port());
+        c.SendRaw("POST /api/v1/samples HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                  std::to_string(100 * 1024 * 1024) + "\r\n\r\n" + std::string(64 * 1024, '['));
+        auto r = c.ReadResponse();
+        EXPECT_EQ(r.status, 413);
+        EXPECT_NE(r.body.find("\"error\""), std::string::npos);
+    }
+    still_serves();
+    {  // a header flood
+        HttpClient c(server.port());
+        std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+        for (int i = 0; i < 2000; ++i) head += "X-Flood-" + std::to_string(i) + ": " + std::string(40, 'a') + "\r\n";
+        c.SendRaw(head + "\r\n");
+        EXPECT_EQ(c.ReadResponse().status, 431);
+    }
+    still_serves();
+    {  // garbage instead of HTTP
+        HttpClient c(server.port());
+        c.SendRaw(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n", 40));
+        EXPECT_EQ(c.ReadResponse().status, 400);
+    }
+    still_serves();
+    {  // path traversal and NUL bytes in the path
+        HttpClient c(server.port());
+        EXPECT_EQ(c.Request("GET", "/api/../../etc/passwd").status, 400);
+        HttpClient d(server.port());
+        EXPECT_EQ(d.Request("GET", "/api/%2e%2e/%2e%2e/etc/passwd").status, 400);
+        HttpClient e(server.port());
+        EXPECT_EQ(e.Request("GET", "/healthz%00.json").status, 400);
+    }
+    {  // slowloris: a header byte now and then is cut off at header_timeout, while others are served
+        HttpClient slow(server.port());
+        slow.SendRaw("GET /healthz HTTP/1.1\r\n");
+        bool closed = false;
+        for (int i = 0; i < 40 && !closed; ++i) {
+            try {
+                slow.SendRaw("X");
+            } catch (const std::exception&) {
+                closed = true;
+                break;
+            }
+            still_serves();
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the slow client's own pace
+        }
+        if (!closed) {
+            try {
+                auto r = slow.ReadResponse();
+                closed = r.status == 408 || slow.ServerClosed();
+            } catch (const std::exception&) {
+                closed = true;
+            }
+        }
+        EXPECT_TRUE(closed) << "a slowloris client was not cut off";
+    }
+    still_serves();
+    {  // SQL and HTML in credentials and paths are just text
+        HttpClient c(server.port());
+        auto r = c.Request("POST", "/api/v1/auth/login", R"({"email":"' OR 1=1 --","password":"<script>x</script>"})");
+        EXPECT_EQ(r.status, 401);
+        EXPECT_EQ(c.Request("GET", "/api/v1/tenants/1%20OR%201=1/devices").status, 401);
+    }
+    still_serves();
+    EXPECT_EQ(server.Stop(SIGTERM), 0);  // and it still shuts down cleanly
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include "api/json_body.hpp"
 #include "domain/access.hpp"
 #include "domain/api_keys.hpp"
+#include "domain/secrets.hpp"
+
+#include <sodium.h>
 
 namespace mh::api {
 
@@ -101,6 +104,9 @@ Status Api::Authenticate(Call& call, Auth auth) {
         limit_key = "k:" + *prefix;
     } else if (api_key) {
         return MakeError(Errc::kUnauthenticated, "API keys are for ingest only; use a bearer token here");
+    } else if (const auto cookie = call.request.Header("cookie"); cookie && auth != Auth::kNone) {
+        MH_RETURN_IF_ERROR(AuthenticateSession(call, *cookie));
+        limit_key = "s:" + call.caller.session_hash;
     } else {
         return MakeError(Errc::kUnauthenticated, "authentication required (Authorization: Bearer <token>)");
     }
@@ -116,6 +122,35 @@ Status Api::Authenticate(Call& call, Auth auth) {
         return MakeError(Errc::kResourceExhausted,
                          "too many requests; retry in " + std::to_string(decision.retry_after_s) + " s");
     }
+    return Ok();
+}
+
+// The browser's session cookie; state-changing requests must also carry the session's CSRF token.
+Status Api::AuthenticateSession(Call& call, std::string_view cookie_header) {
+    std::string value;
+    for (std::size_t at = 0; at < cookie_header.size();) {
+        auto end = cookie_header.find(';', at);
+        if (end == std::string_view::npos) end = cookie_header.size();
+        auto part = cookie_header.substr(at, end - at);
+        part.remove_prefix(std::min(part.find_first_not_of(' '), part.size()));
+        if (part.starts_with("mh_session=")) value = std::string(part.substr(11));
+        at = end + 1;
+    }
+    if (value.empty()) return MakeError(Errc::kUnauthenticated, "authentication required (Authorization: Bearer <token>)");
+    const std::string hash = domain::Sha256Hex(value);
+    MH_ASSIGN_OR_RETURN(auto session, store_.FindSession(hash, clock_.Now()));
+    const auto method = call.request.method;
+    if (method != net::Method::kGet && method != net::Method::kHead && method != net::Method::kOptions) {
+        const auto presented = call.request.Header("x-csrf-token").value_or("");
+        if (presented.size() != session.csrf_token.size() ||
+            sodium_memcmp(presented.data(), session.csrf_token.data(), presented.size()) != 0) {
+            return MakeError(Errc::kPermissionDenied, "missing or wrong CSRF token (send the X-CSRF-Token header)");
+        }
+    }
+    auto user = store_.GetUser(session.user);
+    if (!user) return MakeError(Errc::kUnauthenticated, "the session's user no longer exists");
+    call.caller.user = std::move(*user);
+    call.caller.session_hash = hash;
     return Ok();
 }
 

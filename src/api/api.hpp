@@ -30,6 +30,7 @@ struct ApiOptions {
     std::int64_t login_attempts_per_minute = 5;  // per IP and per account
     std::int64_t requests_per_minute = 1200;     // per bearer token or API key
     std::string public_url = "http://localhost:8080";  // for links in e-mails
+    bool cookie_secure = false;                         // mark the session cookie Secure (behind HTTPS)
 };
 
 // Outgoing mail; the server logs it when no SMTP server is configured.
@@ -66,6 +67,7 @@ class Api final : public net::Handler {
         std::optional<store::ApiKey> key;
         std::string token_id;  // the bearer token's id, for logout
         std::int64_t token_expires_s = 0;
+        std::string session_hash;  // set when authenticated by the session cookie
     };
 
     struct Call {
@@ -94,6 +96,9 @@ class Api final : public net::Handler {
     void AddQueryRoutes();
 
     Status Authenticate(Call& call, Auth auth);
+    Status AuthenticateSession(Call& call, std::string_view cookie_header);
+    // E-mail and password from the body, checked against the rate limits and the store.
+    Result<store::User> CheckCredentials(const std::shared_ptr<Call>& call);
     Result<TenantScope> ScopeFor(const Call& call);
     Result<TenantScope> WriteScopeFor(const Call& call);
     void Finish(const std::shared_ptr<Call>& call, net::Response response);

@@ -21,32 +21,43 @@ bool LooksLikeEmail(std::string_view email) {
 
 }  // namespace
 
+Result<store::User> Api::CheckCredentials(const std::shared_ptr<Call>& call) {
+    auto fail = [&](Error error) -> Result<store::User> {
+        Fail(call, error);
+        return error;
+    };
+    auto body = ParseObject(call->request.body);
+    if (!body) return fail(body.error());
+    auto email = RequiredString(*body, "email");
+    auto password = RequiredString(*body, "password", domain::kMaxPasswordLength);
+    if (!email) return fail(email.error());
+    if (!password) return fail(password.error());
+    // Rate limits by address and by account, before any password work.
+    for (auto* limiter : {&login_by_ip_, &login_by_account_}) {
+        const auto key = limiter == &login_by_ip_ ? call->request.remote_address : *email;
+        const auto decision = limiter->Take(key);
+        if (!decision.allowed) {
+            call->extra_headers.emplace_back("retry-after", std::to_string(decision.retry_after_s));
+            Error error = MakeError(Errc::kResourceExhausted,
+                                    "too many login attempts; wait " + std::to_string(decision.retry_after_s) + " s");
+            Finish(call, ErrorResponse(429, "rate_limited", error.message));
+            return error;
+        }
+    }
+    auto user = store_.FindUserByEmail(*email);
+    if (!user || !domain::VerifyPassword(user->password_hash, *password)) {
+        return fail(MakeError(Errc::kUnauthenticated, "wrong e-mail or password"));
+    }
+    return user;
+}
+
 void Api::AddAuthRoutes() {
     using net::Method;
 
     Add(Method::kPost, "/api/v1/auth/login", Auth::kNone, "Log in with e-mail and password; returns a bearer token",
         [this](std::shared_ptr<Call> call) {
-            auto body = ParseObject(call->request.body);
-            if (!body) return Fail(call, body.error());
-            auto email = RequiredString(*body, "email");
-            auto password = RequiredString(*body, "password", domain::kMaxPasswordLength);
-            if (!email) return Fail(call, email.error());
-            if (!password) return Fail(call, password.error());
-            // Rate limits by address and by account, before any password work.
-            for (auto* limiter : {&login_by_ip_, &login_by_account_}) {
-                const auto key = limiter == &login_by_ip_ ? call->request.remote_address : *email;
-                const auto decision = limiter->Take(key);
-                if (!decision.allowed) {
-                    call->extra_headers.emplace_back("retry-after", std::to_string(decision.retry_after_s));
-                    return Finish(call, ErrorResponse(429, "rate_limited",
-                                                      "too many login attempts; wait " +
-                                                          std::to_string(decision.retry_after_s) + " s"));
-                }
-            }
-            auto user = store_.FindUserByEmail(*email);
-            if (!user || !domain::VerifyPassword(user->password_hash, *password)) {
-                return Fail(call, MakeError(Errc::kUnauthenticated, "wrong e-mail or password"));
-            }
+            auto user = CheckCredentials(call);
+            if (!user) return;  // CheckCredentials answered
             auto token = jwt_.Issue(user->id, clock_.Now(), options_.token_lifetime);
             if (!token) return Fail(call, token.error());
             const auto expires = clock_.Now() + options_.token_lifetime;
@@ -54,6 +65,37 @@ void Api::AddAuthRoutes() {
                                                         {"token_type", "Bearer"},
                                                         {"expires_at", IsoTime(ToMillis(expires))},
                                                         {"user", View(*user)}}));
+        });
+
+    Add(Method::kPost, "/api/v1/auth/session", Auth::kNone,
+        "Log in a browser: sets an HttpOnly session cookie and returns the CSRF token for state-changing requests",
+        [this](std::shared_ptr<Call> call) {
+            auto user = CheckCredentials(call);
+            if (!user) return;
+            const std::string id = domain::RandomHex(32);
+            const std::string csrf = domain::RandomHex(16);
+            const auto expires = clock_.Now() + options_.token_lifetime;
+            if (auto status = store_.CreateSession(domain::Sha256Hex(id), user->id, csrf, expires); !status) {
+                return Fail(call, status.error());
+            }
+            call->extra_headers.emplace_back(
+                "set-cookie", "mh_session=" + id + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                                  std::to_string(options_.token_lifetime.count()) +
+                                  (options_.cookie_secure ? "; Secure" : ""));
+            Finish(call, JsonResponse(200, json::object{{"csrf_token", csrf},
+                                                        {"expires_at", IsoTime(ToMillis(expires))},
+                                                        {"user", View(*user)}}));
+        });
+
+    Add(Method::kDelete, "/api/v1/auth/session", Auth::kUser, "Log a browser out: ends the session, clears the cookie",
+        [this](std::shared_ptr<Call> call) {
+            if (!call->caller.session_hash.empty()) {
+                if (auto status = store_.DeleteSession(call->caller.session_hash); !status) {
+                    return Fail(call, status.error());
+                }
+            }
+            call->extra_headers.emplace_back("set-cookie", "mh_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+            Finish(call, net::Response::Json(200, R"({"logged_out":true})"));
         });
 
     Add(Method::kPost, "/api/v1/auth/refresh", Auth::kUser, "Exchange a valid token for a fresh one",

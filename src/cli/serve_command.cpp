@@ -174,6 +174,7 @@ int Serve(const Config& config, bool demo) {
     api_options.login_attempts_per_minute = config.auth.login_attempts_per_minute;
     api_options.requests_per_minute = config.auth.api_requests_per_minute;
     api_options.public_url = config.http.public_url;
+    api_options.cookie_secure = config.auth.cookie_secure;
     auto mail = [](const std::string& to, const std::string& subject, const std::string& body) {
         spdlog::info("e-mail to {} (no SMTP server configured): {}\n{}", to, subject, body);
     };

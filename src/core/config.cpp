@@ -37,6 +37,7 @@ std::vector<Field> Fields(Config& c) {
         {"auth.token_lifetime_s", &c.auth.token_lifetime_s},
         {"auth.login_attempts_per_minute", &c.auth.login_attempts_per_minute},
         {"auth.api_requests_per_minute", &c.auth.api_requests_per_minute},
+        {"auth.cookie_secure", &c.auth.cookie_secure},
         {"smtp.host", &c.smtp.host},
         {"smtp.port", &c.smtp.port},
         {"smtp.from", &c.smtp.from},

@@ -50,6 +50,7 @@ struct AuthConfig {
     std::int64_t token_lifetime_s = 172'800;   // bearer tokens live two days
     std::int64_t login_attempts_per_minute = 5;  // per address and per account
     std::int64_t api_requests_per_minute = 6000;  // per token or API key
+    bool cookie_secure = false;                   // mark the browser session cookie Secure (serve behind HTTPS)
 };
 
 struct SmtpConfig {

@@ -55,6 +55,12 @@ struct ApiKey {
     std::optional<Timestamp> revoked_at;
 };
 
+struct Session {
+    UserId user;
+    std::string csrf_token;
+    Timestamp expires_at;
+};
+
 enum class EmailTokenPurpose { kVerify, kReset, kChangeEmail };
 
 enum class SeriesKind { kGauge, kCounter };

@@ -106,6 +106,12 @@ class Store {
     virtual Result<std::pair<UserId, std::string>> ConsumeEmailToken(EmailTokenPurpose purpose,
                                                                      std::string_view token_hash, Timestamp now) = 0;
     virtual Status SetEmailVerified(UserId id, bool verified) = 0;
+
+    // Browser sessions, stored by the hash of their cookie value. FindSession ignores expired ones.
+    virtual Status CreateSession(std::string_view id_hash, UserId user, std::string_view csrf_token,
+                                 Timestamp expires_at) = 0;
+    virtual Result<Session> FindSession(std::string_view id_hash, Timestamp now) = 0;
+    virtual Status DeleteSession(std::string_view id_hash) = 0;
     virtual Status SetEmail(UserId id, std::string_view email) = 0;
 };
 

@@ -131,6 +131,41 @@ TEST_F(ApiTest, LogoutRevokesTheToken) {
     ExpectError(Call("GET", "/api/v1/me", "", fresh), 401, "unauthenticated");
 }
 
+TEST_F(ApiTest, BrowserSessionsUseAnHttpOnlyCookieAndCsrfTokens) {
+    auto login = Call("POST", "/api/v1/auth/session", R"({"email":"admin@example.org","password":"admin password 1"})");
+    ASSERT_EQ(login.status, 200) << login.body;
+    const std::string set_cookie = login.Header("set-cookie");
+    EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+    EXPECT_NE(set_cookie.find("SameSite=Lax"), std::string::npos) << set_cookie;
+    EXPECT_EQ(set_cookie.find("Secure"), std::string::npos) << "Secure only when auth.cookie_secure is set";
+    ASSERT_TRUE(set_cookie.starts_with("mh_session="));
+    const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+    const std::string csrf(Parse(login.body).at("csrf_token").as_string());
+    ASSERT_FALSE(csrf.empty());
+
+    // Reads need only the cookie.
+    auto me = Call("GET", "/api/v1/me", "", "", {{"Cookie", "theme=dark; " + cookie}});
+    EXPECT_EQ(me.status, 200) << me.body;
+    EXPECT_EQ(Parse(me.body).at("email").as_string(), "admin@example.org");
+
+    // Writes need the CSRF token as well, and the right one.
+    const std::string tenant = R"({"name":"csrf-test","time_zone":"UTC"})";
+    ExpectError(Call("POST", "/api/v1/tenants", tenant, "", {{"Cookie", cookie}}), 403, "permission_denied");
+    ExpectError(Call("POST", "/api/v1/tenants", tenant, "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf + "0"}}), 403,
+                "permission_denied");
+    EXPECT_EQ(Call("POST", "/api/v1/tenants", tenant, "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}).status, 201);
+
+    // A forged cookie is nobody; logging out ends the session for good.
+    ExpectError(Call("GET", "/api/v1/me", "", "", {{"Cookie", "mh_session=0123456789abcdef"}}), 401, "unauthenticated");
+    ExpectError(Call("DELETE", "/api/v1/auth/session", "", "", {{"Cookie", cookie}}), 403, "permission_denied");
+    auto logout = Call("DELETE", "/api/v1/auth/session", "", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+    EXPECT_EQ(logout.status, 200) << logout.body;
+    EXPECT_NE(logout.Header("set-cookie").find("Max-Age=0"), std::string::npos);
+    ExpectError(Call("GET", "/api/v1/me", "", "", {{"Cookie", cookie}}), 401, "unauthenticated");
+    ExpectError(Call("POST", "/api/v1/auth/session", R"({"email":"admin@example.org","password":"nope"})"), 401,
+                "unauthenticated");
+}
+
 TEST_F(ApiTest, IngestQueryAndExport) {
     auto h = MakeHousehold("ingest");
     const std::string base = "/api/v1/tenants/" + h.tenant;

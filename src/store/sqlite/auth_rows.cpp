@@ -147,4 +147,38 @@ Status SqliteStore::SetEmail(UserId id, std::string_view email) {
     return Ok();
 }
 
+Status SqliteStore::CreateSession(std::string_view id_hash, UserId user, std::string_view csrf_token,
+                                  Timestamp expires_at) {
+    std::lock_guard lock(writer_mutex_);
+    MH_ASSIGN_OR_RETURN(Statement * purge, writer_->Cached("DELETE FROM sessions WHERE expires_at < ?"));
+    MH_RETURN_IF_ERROR(purge->Bind(1, ToMillis(clock_.Now())).Run());
+    MH_ASSIGN_OR_RETURN(Statement * stmt,
+                        writer_->Cached("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) "
+                                        "VALUES (?, ?, ?, ?, ?)"));
+    return stmt->Bind(1, id_hash)
+        .Bind(2, user.value())
+        .Bind(3, csrf_token)
+        .Bind(4, ToMillis(clock_.Now()))
+        .Bind(5, ToMillis(expires_at))
+        .Run();
+}
+
+Result<Session> SqliteStore::FindSession(std::string_view id_hash, Timestamp now) {
+    MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+    MH_ASSIGN_OR_RETURN(Statement * stmt, reader->Cached("SELECT user_id, csrf_token, expires_at FROM sessions "
+                                                          "WHERE id_hash = ? AND expires_at > ?"));
+    stmt->Bind(1, id_hash).Bind(2, ToMillis(now));
+    MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) return MakeError(Errc::kUnauthenticated, "the session has ended; log in again");
+    Session session{UserId{stmt->Int(0)}, stmt->Text(1), FromMillis(stmt->Int(2))};
+    stmt->Reset();
+    return session;
+}
+
+Status SqliteStore::DeleteSession(std::string_view id_hash) {
+    std::lock_guard lock(writer_mutex_);
+    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("DELETE FROM sessions WHERE id_hash = ?"));
+    return stmt->Bind(1, id_hash).Run();
+}
+
 }  // namespace mh::store::sqlite

@@ -101,6 +101,16 @@ CREATE TABLE email_tokens (
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {3, "browser sessions", R"sql(
+CREATE TABLE sessions (
+    id_hash    TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+)sql"},
 };
 
 }  // namespace

@@ -69,6 +69,10 @@ class SqliteStore final : public Store, public ChunkStore {
     Result<std::pair<UserId, std::string>> ConsumeEmailToken(EmailTokenPurpose purpose, std::string_view token_hash,
                                                              Timestamp now) override;
     Status SetEmailVerified(UserId id, bool verified) override;
+    Status CreateSession(std::string_view id_hash, UserId user, std::string_view csrf_token,
+                         Timestamp expires_at) override;
+    Result<Session> FindSession(std::string_view id_hash, Timestamp now) override;
+    Status DeleteSession(std::string_view id_hash) override;
     Status SetEmail(UserId id, std::string_view email) override;
 
     // ChunkStore

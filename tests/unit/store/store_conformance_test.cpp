@@ -252,6 +252,22 @@ TYPED_TEST(StoreTest, RevokedTokensAndOneTimeEmailTokens) {
     EXPECT_TRUE(this->store_->GetUser(u.id)->email_verified);
 }
 
+TYPED_TEST(StoreTest, BrowserSessionsExpireEndAndGoWithTheirUser) {
+    auto u = *this->store_->CreateUser({"s@s.s", "", "h", false});
+    const auto later = this->clock_.Now() + std::chrono::hours(1);
+    ASSERT_TRUE(this->store_->CreateSession("sess-1", u.id, "csrf-1", later));
+    auto found = this->store_->FindSession("sess-1", this->clock_.Now());
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_EQ(found->user, u.id);
+    EXPECT_EQ(found->csrf_token, "csrf-1");
+    EXPECT_EQ(this->store_->FindSession("sess-1", later + std::chrono::seconds(1)).error().code, Errc::kUnauthenticated);
+    ASSERT_TRUE(this->store_->DeleteSession("sess-1"));
+    EXPECT_FALSE(this->store_->FindSession("sess-1", this->clock_.Now()));
+    ASSERT_TRUE(this->store_->CreateSession("sess-2", u.id, "csrf-2", later));
+    ASSERT_TRUE(this->store_->DeleteUser(u.id));
+    EXPECT_FALSE(this->store_->FindSession("sess-2", this->clock_.Now()));
+}
+
 TEST(SqliteStore, RefusesADatabaseFromTheFuture) {
     testing::TempDir dir;
     FakeClock clock(FromMillis(1'790'000'000'000));

@@ -41,8 +41,23 @@ struct Device {
     std::string name;
     std::string source;  // where its data comes from: generic, solarman, opendtu, solaredge, usms, fablab, demo
     std::string serial;  // logger/inverter/meter serial; empty when the source has none
-    std::string model;
+    std::string model;   // for Solarman loggers: the field or register map (empty: chosen from the frames)
     Timestamp created_at;
+    // Learned from the device's own frames.
+    std::string firmware;
+    std::optional<double> rated_power_w;
+};
+
+// A device that sent data nobody has claimed yet: collectors acknowledge it and record it here, so that a tenant
+// can claim it (`meterhub device claim SERIAL`, POST /api/v1/tenants/{tenant}/devices/claim).
+struct UnclaimedDevice {
+    std::string source;  // solarman, opendtu, ...
+    std::string serial;
+    Timestamp first_seen;
+    Timestamp last_seen;
+    std::int64_t frames = 0;
+    std::string remote_address;
+    std::string details;  // what the device said about itself, e.g. "firmware MW3_16U_5406_1.57"
 };
 
 struct ApiKey {

@@ -40,6 +40,22 @@ struct NewDevice {
     std::string model;
 };
 
+// One or more frames from a device no tenant has registered.
+struct DeviceSighting {
+    std::string source;
+    std::string serial;
+    std::string remote_address;
+    Timestamp seen_at;
+    std::int64_t frames = 1;  // added to the recorded count
+    std::string details;      // replaces the recorded details when not empty
+};
+
+// Metadata a device reports about itself; unset fields are left as they are.
+struct DeviceFacts {
+    std::optional<std::string> firmware;
+    std::optional<double> rated_power_w;
+};
+
 struct NewSeries {
     DeviceId device;
     std::string metric;
@@ -80,6 +96,18 @@ class Store {
     virtual Result<Device> FindDeviceBySerial(const TenantScope& scope, std::string_view serial) = 0;
     virtual Status RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) = 0;
     virtual Status DeleteDevice(const TenantScope& scope, DeviceId id) = 0;
+    virtual Status SetDeviceFacts(const TenantScope& scope, DeviceId id, const DeviceFacts& facts) = 0;
+
+    // Collectors. A frame names a serial, not a tenant, so these take no scope: FindDeviceBySource tells the
+    // collector which tenant the device belongs to (a (source, serial) pair belongs to one tenant at most), and
+    // the collector then acts with that tenant's scope. Unclaimed devices belong to no tenant.
+    virtual Result<Device> FindDeviceBySource(std::string_view source, std::string_view serial) = 0;
+    virtual Status RecordUnclaimed(const DeviceSighting& sighting) = 0;
+    virtual Result<std::vector<UnclaimedDevice>> ListUnclaimed() = 0;
+    // Turns an unclaimed device into one of the scope's devices, in one transaction. kNotFound when no device
+    // with that serial (and source, when given) is waiting; kAlreadyExists when the serial is registered.
+    virtual Result<Device> ClaimDevice(const TenantScope& scope, std::string_view serial,
+                                       std::optional<std::string_view> source, std::string_view name) = 0;
 
     // Series. EnsureSeries returns the existing series of (device, metric) or creates it; an existing one
     // with another unit or kind is kAlreadyExists.

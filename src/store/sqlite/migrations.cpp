@@ -111,6 +111,24 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX sessions_by_user ON sessions(user_id);
 )sql"},
+    {4, "device facts, one owner per source serial, unclaimed devices", R"sql(
+ALTER TABLE devices ADD COLUMN firmware TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN rated_power_w REAL;
+-- Collectors find a device by the serial in its frames, so there the serial names one device in all tenants.
+CREATE UNIQUE INDEX devices_by_collector_serial ON devices(source, serial)
+    WHERE serial IS NOT NULL AND source IN ('solarman', 'opendtu');
+CREATE INDEX devices_by_source_serial ON devices(source, serial);
+CREATE TABLE unclaimed_devices (
+    source         TEXT NOT NULL,
+    serial         TEXT NOT NULL,
+    first_seen     INTEGER NOT NULL,
+    last_seen      INTEGER NOT NULL,
+    frames         INTEGER NOT NULL,
+    remote_address TEXT NOT NULL DEFAULT '',
+    details        TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (source, serial)
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

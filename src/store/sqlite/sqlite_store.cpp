@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/queries.hpp"
 
 namespace mh::store::sqlite {
 
@@ -11,17 +12,13 @@ namespace {
 constexpr std::string_view kTenantColumns = "id, name, time_zone, raw_retention_days, created_at";
 constexpr std::string_view kUserColumns =
     "id, email, display_name, password_hash, system_admin, email_verified, created_at";
-constexpr std::string_view kDeviceColumns = "id, tenant_id, name, source, COALESCE(serial, ''), model, created_at";
+constexpr std::string_view kDeviceColumns =
+    "id, tenant_id, name, source, COALESCE(serial, ''), model, created_at, firmware, rated_power_w";
 constexpr std::string_view kSeriesColumns = "id, tenant_id, device_id, metric, unit, kind";
 constexpr std::string_view kRollupColumns =
     "series_id, tenant_id, resolution, bucket, count, min, max, sum, first_ts, first, last_ts, last, increase, "
     "integral";
 
-std::string Sql(std::initializer_list<std::string_view> parts) {
-    std::string out;
-    for (auto part : parts) out += part;
-    return out;
-}
 
 Tenant TenantFrom(const Statement& s) {
     return Tenant{TenantId{s.Int(0)}, s.Text(1), s.Text(2), s.Int(3), FromMillis(s.Int(4))};
@@ -31,10 +28,20 @@ User UserFrom(const Statement& s) {
     return User{UserId{s.Int(0)}, s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, s.Int(5) != 0, FromMillis(s.Int(6))};
 }
 
+}  // namespace
+
 Device DeviceFrom(const Statement& s) {
-    return Device{DeviceId{s.Int(0)}, TenantId{s.Int(1)}, s.Text(2),           s.Text(3),
-                  s.Text(4),          s.Text(5),          FromMillis(s.Int(6))};
+    std::optional<double> rated_power_w;
+    if (!s.IsNull(8)) rated_power_w = s.Real(8);
+    return Device{DeviceId{s.Int(0)}, TenantId{s.Int(1)}, s.Text(2), s.Text(3), s.Text(4),
+                  s.Text(5),          FromMillis(s.Int(6)), s.Text(7), rated_power_w};
 }
+
+std::string_view DeviceColumns() {
+    return kDeviceColumns;
+}
+
+namespace {
 
 Series SeriesFrom(const Statement& s) {
     return Series{SeriesId{s.Int(0)}, TenantId{s.Int(1)}, DeviceId{s.Int(2)},
@@ -63,46 +70,6 @@ RollupRow RollupFrom(const Statement& s) {
 ChunkRow ChunkFrom(const Statement& s) {
     const auto blob = s.Blob(5);
     return ChunkRow{SeriesId{s.Int(0)}, TenantId{s.Int(1)}, s.Int(2), s.Int(3), s.Int(4), {blob.begin(), blob.end()}};
-}
-
-// Runs a query expected to return at most one row, mapped by `from`; kNotFound with `what` otherwise.
-template <class T, class Bind>
-Result<T> QueryOne(Connection& c, const std::string& sql, Bind&& bind, T (*from)(const Statement&),
-                   std::string_view what) {
-    MH_ASSIGN_OR_RETURN(Statement * stmt, c.Cached(sql));
-    bind(*stmt);
-    MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
-    if (!row) return MakeError(Errc::kNotFound, std::string(what) + " not found");
-    T value = from(*stmt);
-    stmt->Reset();
-    return value;
-}
-
-template <class T, class Bind>
-Result<std::vector<T>> QueryAll(Connection& c, const std::string& sql, Bind&& bind, T (*from)(const Statement&)) {
-    MH_ASSIGN_OR_RETURN(Statement * stmt, c.Cached(sql));
-    bind(*stmt);
-    std::vector<T> out;
-    for (;;) {
-        MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
-        if (!row) break;
-        out.push_back(from(*stmt));
-    }
-    return out;
-}
-
-// Turns a unique-constraint failure into a message about what is taken.
-template <class T>
-Result<T> NameTaken(Result<T> result, std::string_view what) {
-    if (!result && result.error().code == Errc::kAlreadyExists) {
-        return MakeError(Errc::kAlreadyExists, std::string(what) + " already exists");
-    }
-    return result;
-}
-
-Status RequireChanged(Connection& c, std::string_view what) {
-    if (c.Changes() == 0) return MakeError(Errc::kNotFound, std::string(what) + " not found");
-    return Ok();
 }
 
 auto NoBind = [](Statement&) {};
@@ -330,7 +297,7 @@ Status SqliteStore::RemoveMember(const TenantScope& scope, UserId user) {
 // ---- Devices ----
 
 Result<Device> SqliteStore::CreateDevice(const TenantScope& scope, const NewDevice& d) {
-    Device device{ids_.Next<DeviceId>(), scope.tenant(), d.name, d.source, d.serial, d.model, clock_.Now()};
+    Device device{ids_.Next<DeviceId>(), scope.tenant(), d.name, d.source, d.serial, d.model, clock_.Now(), "", std::nullopt};
     std::lock_guard lock(writer_mutex_);
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer_->Cached("INSERT INTO devices (id, tenant_id, name, source, serial, model, created_at) "
@@ -343,6 +310,11 @@ Result<Device> SqliteStore::CreateDevice(const TenantScope& scope, const NewDevi
     }
     stmt->Bind(6, device.model).Bind(7, ToMillis(device.created_at));
     MH_RETURN_IF_ERROR(NameTaken(stmt->Run(), "a device with serial '" + d.serial + "'"));
+    if (!device.serial.empty()) {  // registered now, so no longer waiting to be claimed
+        MH_ASSIGN_OR_RETURN(Statement * unclaimed,
+                            writer_->Cached("DELETE FROM unclaimed_devices WHERE source = ? AND serial = ?"));
+        MH_RETURN_IF_ERROR(unclaimed->Bind(1, device.source).Bind(2, device.serial).Run());
+    }
     return device;
 }
 

@@ -54,6 +54,12 @@ class SqliteStore final : public Store, public ChunkStore {
     Result<Device> FindDeviceBySerial(const TenantScope& scope, std::string_view serial) override;
     Status RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) override;
     Status DeleteDevice(const TenantScope& scope, DeviceId id) override;
+    Status SetDeviceFacts(const TenantScope& scope, DeviceId id, const DeviceFacts& facts) override;
+    Result<Device> FindDeviceBySource(std::string_view source, std::string_view serial) override;
+    Status RecordUnclaimed(const DeviceSighting& sighting) override;
+    Result<std::vector<UnclaimedDevice>> ListUnclaimed() override;
+    Result<Device> ClaimDevice(const TenantScope& scope, std::string_view serial, std::optional<std::string_view> source,
+                               std::string_view name) override;
     Result<Series> EnsureSeries(const TenantScope& scope, const NewSeries& series) override;
     Result<std::vector<Series>> ListSeries(const TenantScope& scope, std::optional<DeviceId> device) override;
     Result<Series> GetSeries(const TenantScope& scope, SeriesId id) override;

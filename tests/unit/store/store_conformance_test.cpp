@@ -146,8 +146,51 @@ TYPED_TEST(StoreTest, ScopeOfOneTenantCannotReachAnother) {
     EXPECT_EQ(this->store_->GetDevice(sb, b_device.id)->name, "B's");
     EXPECT_EQ(this->store_->ListSeries(sb, std::nullopt)->size(), 1u);
     EXPECT_EQ(this->store_->ListMembers(sb)->size(), 1u);
-    // The same serial may exist in two tenants.
+    // The same serial may exist in two tenants, except where a collector finds devices by their serial.
     EXPECT_TRUE(this->store_->CreateDevice(sa, {"A's", "generic", "SER-B", ""}));
+    ASSERT_TRUE(this->store_->CreateDevice(sb, {"B's logger", "solarman", "2712345678", ""}));
+    EXPECT_EQ(this->store_->CreateDevice(sa, {"A's logger", "solarman", "2712345678", ""}).error().code,
+              Errc::kAlreadyExists);
+    EXPECT_EQ(this->store_->ClaimDevice(sa, "2712345678", std::nullopt, "").error().code, Errc::kNotFound);
+}
+
+TYPED_TEST(StoreTest, UnclaimedDevicesAreRecordedAndClaimedOnce) {
+    auto a = this->MakeTenant("a");
+    auto b = this->MakeTenant("b");
+    const auto sa = Access::ForOperator(a.id);
+    const auto sb = Access::ForOperator(b.id);
+    const auto t0 = this->clock_.Now();
+    ASSERT_TRUE(this->store_->RecordUnclaimed({"solarman", "2712345678", "10.0.0.7", t0, 1, "firmware X"}));
+    ASSERT_TRUE(this->store_->RecordUnclaimed({"solarman", "2712345678", "10.0.0.8", t0 + std::chrono::minutes(1), 4, ""}));
+    ASSERT_TRUE(this->store_->RecordUnclaimed({"opendtu", "1164", "10.0.0.9", t0, 1, ""}));
+    auto waiting = *this->store_->ListUnclaimed();
+    ASSERT_EQ(waiting.size(), 2u);
+    EXPECT_EQ(waiting[0].serial, "2712345678");  // most recently seen first
+    EXPECT_EQ(waiting[0].frames, 5);
+    EXPECT_EQ(waiting[0].first_seen, t0);
+    EXPECT_EQ(waiting[0].last_seen, t0 + std::chrono::minutes(1));
+    EXPECT_EQ(waiting[0].remote_address, "10.0.0.8");
+    EXPECT_EQ(waiting[0].details, "firmware X");  // empty details keep the old ones
+    EXPECT_EQ(this->store_->FindDeviceBySource("solarman", "2712345678").error().code, Errc::kNotFound);
+
+    auto claimed = this->store_->ClaimDevice(sa, "2712345678", std::nullopt, "Roof");
+    ASSERT_TRUE(claimed) << claimed.error().message;
+    EXPECT_EQ(claimed->source, "solarman");
+    EXPECT_EQ(claimed->name, "Roof");
+    EXPECT_EQ(this->store_->FindDeviceBySource("solarman", "2712345678")->tenant, a.id);
+    EXPECT_EQ(this->store_->ClaimDevice(sb, "2712345678", std::nullopt, "Mine").error().code, Errc::kNotFound);
+    EXPECT_EQ(this->store_->ListUnclaimed()->size(), 1u);
+
+    ASSERT_TRUE(this->store_->SetDeviceFacts(sa, claimed->id, {std::string("MW3_16U_5406_1.57"), 800.0}));
+    ASSERT_TRUE(this->store_->SetDeviceFacts(sa, claimed->id, {std::nullopt, std::nullopt}));  // keeps both
+    auto device = *this->store_->GetDevice(sa, claimed->id);
+    EXPECT_EQ(device.firmware, "MW3_16U_5406_1.57");
+    EXPECT_EQ(device.rated_power_w, 800.0);
+    EXPECT_EQ(this->store_->SetDeviceFacts(sb, claimed->id, {std::string("evil"), 1.0}).error().code, Errc::kNotFound);
+
+    // Registering a waiting serial by hand takes it off the list too.
+    ASSERT_TRUE(this->store_->CreateDevice(sb, {"DTU", "opendtu", "1164", ""}));
+    EXPECT_TRUE(this->store_->ListUnclaimed()->empty());
 }
 
 TYPED_TEST(StoreTest, DeletingATenantCascadesToEverythingItOwns) {

@@ -1,0 +1,65 @@
+// Internal to SqliteStore's files: small helpers for the query shapes every repository method uses.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/records.hpp"
+#include "store/sqlite/connection.hpp"
+
+namespace mh::store::sqlite {
+
+inline std::string Sql(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (auto part : parts) out += part;
+    return out;
+}
+
+// Runs a query expected to return at most one row, mapped by `from`; kNotFound with `what` otherwise.
+template <class T, class Bind>
+Result<T> QueryOne(Connection& c, const std::string& sql, Bind&& bind, T (*from)(const Statement&),
+                   std::string_view what) {
+    MH_ASSIGN_OR_RETURN(Statement * stmt, c.Cached(sql));
+    bind(*stmt);
+    MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) return MakeError(Errc::kNotFound, std::string(what) + " not found");
+    T value = from(*stmt);
+    stmt->Reset();
+    return value;
+}
+
+template <class T, class Bind>
+Result<std::vector<T>> QueryAll(Connection& c, const std::string& sql, Bind&& bind, T (*from)(const Statement&)) {
+    MH_ASSIGN_OR_RETURN(Statement * stmt, c.Cached(sql));
+    bind(*stmt);
+    std::vector<T> out;
+    for (;;) {
+        MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
+        if (!row) break;
+        out.push_back(from(*stmt));
+    }
+    return out;
+}
+
+// Turns a unique-constraint failure into a message about what is taken.
+template <class T>
+Result<T> NameTaken(Result<T> result, std::string_view what) {
+    if (!result && result.error().code == Errc::kAlreadyExists) {
+        return MakeError(Errc::kAlreadyExists, std::string(what) + " already exists");
+    }
+    return result;
+}
+
+inline Status RequireChanged(Connection& c, std::string_view what) {
+    if (c.Changes() == 0) return MakeError(Errc::kNotFound, std::string(what) + " not found");
+    return Ok();
+}
+
+// Devices are read by several files: the column list and the row mapping live in sqlite_store.cpp.
+std::string_view DeviceColumns();
+Device DeviceFrom(const Statement& s);
+
+}  // namespace mh::store::sqlite

@@ -115,6 +115,17 @@ class TestConnection {
         return closed_;
     }
 
+    // Exactly `n` raw bytes (for byte-stream protocols); nullopt on a timeout or a close before they arrived.
+    std::optional<std::string> ReadBytes(std::size_t n, std::chrono::milliseconds timeout = 5s) {
+        const Clock::time_point deadline = Clock::now() + timeout;
+        while (buffer_.size() < n) {
+            if (!Fill(deadline)) return std::nullopt;
+        }
+        std::string out = buffer_.substr(0, n);
+        buffer_.erase(0, n);
+        return out;
+    }
+
     // Bytes received and not yet consumed by ReadResponse.
     const std::string& pending() const { return buffer_; }
     bool closed() const { return closed_; }

@@ -105,7 +105,19 @@ json::object View(const store::Device& d) {
             {"source", d.source},
             {"serial", d.serial},
             {"model", d.model},
+            {"firmware", d.firmware},
+            {"rated_power_w", d.rated_power_w ? json::value(*d.rated_power_w) : json::value(nullptr)},
             {"created_at", IsoTime(ToMillis(d.created_at))}};
+}
+
+json::object View(const store::UnclaimedDevice& d) {
+    return {{"source", d.source},
+            {"serial", d.serial},
+            {"first_seen", IsoTime(ToMillis(d.first_seen))},
+            {"last_seen", IsoTime(ToMillis(d.last_seen))},
+            {"frames", d.frames},
+            {"remote_address", d.remote_address},
+            {"details", d.details}};
 }
 
 json::object View(const store::Series& s) {

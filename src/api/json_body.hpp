@@ -31,6 +31,7 @@ net::Response JsonResponse(int status, const json::value& value);
 json::object View(const store::Tenant& t);
 json::object View(const store::User& u);
 json::object View(const store::Device& d);
+json::object View(const store::UnclaimedDevice& d);
 json::object View(const store::Series& s);
 json::object View(const store::ApiKey& k);
 std::string IdString(std::int64_t id);

@@ -41,7 +41,8 @@ void Api::AddTenantRoutes() {
                 return Fail(call, MakeError(Errc::kInvalidArgument, "time_zone: " + found.error().message));
             }
             const std::int64_t days = retention->value_or(730);
-            if (days < 1) return Fail(call, MakeError(Errc::kInvalidArgument, "raw_retention_days: must be at least 1"));
+            if (days < 1)
+                return Fail(call, MakeError(Errc::kInvalidArgument, "raw_retention_days: must be at least 1"));
             auto tenant = store_.CreateTenant({*name, tz, days});
             if (!tenant) return Fail(call, tenant.error());
             Finish(call, JsonResponse(201, View(*tenant)));
@@ -71,7 +72,8 @@ void Api::AddTenantRoutes() {
             if (!members) return Fail(call, members.error());
             json::array out;
             for (const auto& m : *members) {
-                out.push_back(json::object{{"user_id", IdString(m.user.value())}, {"email", m.email}, {"role", RoleName(m.role)}});
+                out.push_back(json::object{
+                    {"user_id", IdString(m.user.value())}, {"email", m.email}, {"role", RoleName(m.role)}});
             }
             Finish(call, JsonResponse(200, json::object{{"members", std::move(out)}}));
         });
@@ -95,7 +97,8 @@ void Api::AddTenantRoutes() {
             }
             auto user = store_.FindUserByEmail(*email);
             if (!user) return Fail(call, MakeError(Errc::kInvalidArgument, "email: no user has this address"));
-            if (auto status = store_.SetMember(scope->tenant(), user->id, role); !status) return Fail(call, status.error());
+            if (auto status = store_.SetMember(scope->tenant(), user->id, role); !status)
+                return Fail(call, status.error());
             Finish(call, JsonResponse(200, json::object{{"user_id", IdString(user->id.value())},
                                                         {"email", user->email},
                                                         {"role", RoleName(role)}}));
@@ -180,8 +183,53 @@ void Api::AddDeviceRoutes() {
                 if (!*r) return Fail(call, r->error());
             }
             if (!name) return Fail(call, name.error());
-            auto device = store_.CreateDevice(*scope, {*name, source->value_or("generic"), serial->value_or(""),
-                                                       model->value_or("")});
+            auto device = store_.CreateDevice(
+                *scope, {*name, source->value_or("generic"), serial->value_or(""), model->value_or("")});
+            if (!device) return Fail(call, device.error());
+            Finish(call, JsonResponse(201, View(*device)));
+        });
+
+    Add(Method::kGet, "/api/v1/unclaimed-devices", Auth::kAdmin,
+        "Devices that sent data no tenant registered (system administrators)", [this](std::shared_ptr<Call> call) {
+            auto waiting = store_.ListUnclaimed();
+            if (!waiting) return Fail(call, waiting.error());
+            json::array out;
+            for (const auto& d : *waiting) out.push_back(View(d));
+            Finish(call, JsonResponse(200, json::object{{"devices", std::move(out)}}));
+        });
+
+    // A household sees the unclaimed devices that reach this server from its own address (logger and browser
+    // behind the same router), not everyone's.
+    Add(Method::kGet, "/api/v1/tenants/{tenant}/unclaimed-devices", Auth::kUser,
+        "Unclaimed devices connecting from the caller's address (tenant admins)", [this](std::shared_ptr<Call> call) {
+            auto scope = WriteScopeFor(*call);
+            if (!scope) return Fail(call, scope.error());
+            auto waiting = store_.ListUnclaimed();
+            if (!waiting) return Fail(call, waiting.error());
+            json::array out;
+            for (const auto& d : *waiting) {
+                if (d.remote_address == call->request.remote_address) out.push_back(View(d));
+            }
+            Finish(call, JsonResponse(200, json::object{{"devices", std::move(out)}}));
+        });
+
+    Add(Method::kPost, "/api/v1/tenants/{tenant}/devices/claim", Auth::kUser,
+        "Claim an unclaimed device by its serial (JSON serial, optional source and name)",
+        [this](std::shared_ptr<Call> call) {
+            auto scope = WriteScopeFor(*call);
+            if (!scope) return Fail(call, scope.error());
+            auto body = ParseObject(call->request.body);
+            if (!body) return Fail(call, body.error());
+            auto serial = RequiredString(*body, "serial", 64);
+            auto source = OptionalString(*body, "source", 32);
+            auto name = OptionalString(*body, "name", 128);
+            if (!serial) return Fail(call, serial.error());
+            for (const auto* r : {&source, &name}) {
+                if (!*r) return Fail(call, r->error());
+            }
+            std::optional<std::string_view> wanted_source;
+            if (*source) wanted_source = **source;
+            auto device = store_.ClaimDevice(*scope, *serial, wanted_source, name->value_or(""));
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });
@@ -213,7 +261,8 @@ void Api::AddDeviceRoutes() {
             if (!body) return Fail(call, body.error());
             auto name = RequiredString(*body, "name", 128);
             if (!name) return Fail(call, name.error());
-            if (auto status = store_.RenameDevice(*scope, DeviceId{*id}, *name); !status) return Fail(call, status.error());
+            if (auto status = store_.RenameDevice(*scope, DeviceId{*id}, *name); !status)
+                return Fail(call, status.error());
             auto device = store_.GetDevice(*scope, DeviceId{*id});
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(200, View(*device)));

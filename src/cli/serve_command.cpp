@@ -3,23 +3,24 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-
-#include <condition_variable>
-#include <iostream>
-#include <thread>
-
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <thread>
 
 #include "api/api.hpp"
 #include "cli/command.hpp"
 #include "cli/runtime.hpp"
+#include "collect/field_map_catalog.hpp"
+#include "collect/solarman_collector.hpp"
 #include "domain/access.hpp"
 #include "domain/passwords.hpp"
 #include "domain/secrets.hpp"
 #include "net/http_server.hpp"
+#include "net/stream_server.hpp"
 #include "sim/solar.hpp"
 
 namespace mh::cli {
@@ -149,6 +150,38 @@ net::ServerOptions ServerOptionsFrom(const Config& config) {
     return o;
 }
 
+net::StreamOptions SolarmanListenOptions(const Config& config) {
+    net::StreamOptions o;
+    o.name = "solarman";
+    o.address = config.solarman.address;
+    o.port = static_cast<std::uint16_t>(config.solarman.port);
+    o.idle_timeout = std::chrono::seconds(config.solarman.idle_timeout_s);
+    o.max_connections = static_cast<std::size_t>(config.solarman.max_connections);
+    return o;
+}
+
+void AddSolarmanMetrics(api::Api& api, const collect::SolarmanCollector& collector, const net::StreamServer& server) {
+    api.AddMetricsSource([&collector, &server](std::string& out) {
+        const auto s = collector.stats();
+        const auto counter = [&out](const char* name, const char* help, std::uint64_t value, const char* type) {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+                   std::to_string(value) + "\n";
+        };
+        counter("meterhub_solarman_connections_open", "Open Solarman logger connections.", server.stats().open,
+                "gauge");
+        counter("meterhub_solarman_frames_total", "Frames received from loggers.", s.frames, "counter");
+        counter("meterhub_solarman_replies_total", "Acknowledgements sent to loggers.", s.replies, "counter");
+        counter("meterhub_solarman_samples_total", "Samples stored from logger data frames.", s.samples, "counter");
+        counter("meterhub_solarman_unclaimed_frames_total", "Frames from loggers no tenant registered.",
+                s.unclaimed_frames, "counter");
+        counter("meterhub_solarman_bad_frames_total", "Byte runs that were not valid frames.", s.bad_frames, "counter");
+        counter("meterhub_solarman_undecodable_total", "Data frames without a usable field map.", s.undecodable,
+                "counter");
+        counter("meterhub_solarman_dropped_historic_total", "Historic frames with implausible times.",
+                s.dropped_historic, "counter");
+    });
+}
+
 int Serve(const Config& config, bool demo) {
     // Signals are taken by sigwait below, so block them before any thread starts.
     sigset_t signals;
@@ -182,10 +215,26 @@ int Serve(const Config& config, bool demo) {
     auto server = net::HttpServer::Start(ServerOptionsFrom(config), api);
     if (!server) return Fail(server.error());
     api.AddMetricsSource([&server](std::string& out) {
-        out += "# HELP meterhub_http_open_connections Open HTTP connections.\n"
-               "# TYPE meterhub_http_open_connections gauge\nmeterhub_http_open_connections " +
-               std::to_string((*server)->open_connections()) + "\n";
+        out +=
+            "# HELP meterhub_http_open_connections Open HTTP connections.\n"
+            "# TYPE meterhub_http_open_connections gauge\nmeterhub_http_open_connections " +
+            std::to_string((*server)->open_connections()) + "\n";
     });
+    // Solarman loggers.
+    auto maps = collect::FieldMapCatalog::Load(config.solarman.maps_dir);
+    if (!maps) return Fail(maps.error());
+    collect::SolarmanOptions solarman_options;
+    solarman_options.max_buffer = static_cast<std::size_t>(config.solarman.max_buffer_kb) * 1024;
+    std::optional<collect::SolarmanCollector> collector;
+    std::unique_ptr<net::StreamServer> loggers;
+    if (config.solarman.enabled) {
+        collector.emplace(*runtime.store, *runtime.engine, runtime.clock, *maps, solarman_options);
+        auto started = net::StreamServer::Start(SolarmanListenOptions(config), *collector);
+        if (!started) return Fail(started.error());
+        loggers = std::move(*started);
+        AddSolarmanMetrics(api, *collector, *loggers);
+        std::cout << "meterhub: solarman loggers on port " << loggers->port() << std::endl;
+    }
     spdlog::info("meterhub listening on http://{}:{} (database {})", config.http.address, (*server)->port(),
                  config.storage.path);
     std::cout << "meterhub: http://localhost:" << (*server)->port() << "  (API docs: /api/docs, health: /healthz)"
@@ -227,6 +276,8 @@ int Serve(const Config& config, bool demo) {
     sigwait(&signals, &signal_number);
     spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     (*server)->Stop(std::chrono::seconds(10));  // finish in-flight requests first: their samples are acknowledged
+    if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
+    collector.reset();
     {
         std::lock_guard lock(mutex);
         stop = true;

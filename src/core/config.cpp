@@ -38,6 +38,13 @@ std::vector<Field> Fields(Config& c) {
         {"auth.login_attempts_per_minute", &c.auth.login_attempts_per_minute},
         {"auth.api_requests_per_minute", &c.auth.api_requests_per_minute},
         {"auth.cookie_secure", &c.auth.cookie_secure},
+        {"solarman.enabled", &c.solarman.enabled},
+        {"solarman.address", &c.solarman.address},
+        {"solarman.port", &c.solarman.port},
+        {"solarman.idle_timeout_s", &c.solarman.idle_timeout_s},
+        {"solarman.max_connections", &c.solarman.max_connections},
+        {"solarman.max_buffer_kb", &c.solarman.max_buffer_kb},
+        {"solarman.maps_dir", &c.solarman.maps_dir},
         {"smtp.host", &c.smtp.host},
         {"smtp.port", &c.smtp.port},
         {"smtp.from", &c.smtp.from},
@@ -228,6 +235,10 @@ Status Config::Validate() const {
     if (http.header_timeout_ms < 100) return fail("http.header_timeout_ms must be at least 100");
     if (http.idle_timeout_s < 1) return fail("http.idle_timeout_s must be at least 1");
     if (http.max_connections < 1) return fail("http.max_connections must be at least 1");
+    if (solarman.port < 0 || solarman.port > 65535) return fail("solarman.port must be 0..65535");
+    if (solarman.idle_timeout_s < 1) return fail("solarman.idle_timeout_s must be at least 1");
+    if (solarman.max_connections < 1) return fail("solarman.max_connections must be at least 1");
+    if (solarman.max_buffer_kb < 2 || solarman.max_buffer_kb > 1024) return fail("solarman.max_buffer_kb must be 2..1024");
     if (!auth.jwt_secret.empty() && auth.jwt_secret.size() < 32) {
         return fail("auth.jwt_secret must be at least 32 characters (or empty to generate one)");
     }

@@ -53,6 +53,16 @@ struct AuthConfig {
     bool cookie_secure = false;                   // mark the browser session cookie Secure (serve behind HTTPS)
 };
 
+struct SolarmanConfig {
+    bool enabled = true;               // listen for Solarman V5 data loggers
+    std::string address = "0.0.0.0";
+    std::int64_t port = 10000;         // the logger's "Server B" port
+    std::int64_t idle_timeout_s = 300;  // loggers send a heartbeat every minute or so
+    std::int64_t max_connections = 20'000;
+    std::int64_t max_buffer_kb = 16;   // per connection, frames not yet complete
+    std::string maps_dir;              // extra field/register map files (*.toml); empty: built-in maps only
+};
+
 struct SmtpConfig {
     std::string host;  // empty: e-mails are written to the log instead of sent
     std::int64_t port = 587;
@@ -72,6 +82,7 @@ struct Config {
     StorageConfig storage;
     HttpConfig http;
     AuthConfig auth;
+    SolarmanConfig solarman;
     SmtpConfig smtp;
     TsdbConfig tsdb;
     RetentionConfig retention;

@@ -148,6 +148,7 @@ class Connection final : public StreamLink, public std::enable_shared_from_this<
                 if (wait_ec && wait_ec != asio::error::operation_aborted) reason = wait_ec.message();
                 break;
             }
+            if (held_) continue;  // held while we waited: the bytes stay in the socket until Release()
             error_code ec;
             const std::size_t n = socket_->read_some(asio::buffer(buffer), ec);
             if (ec == asio::error::would_block || ec == asio::error::try_again) continue;

@@ -7,8 +7,9 @@
 // connection, all on the connection's strand.
 //
 // Back-pressure: a protocol that has work in flight (a commit it must wait for before replying) calls Hold()
-// from OnRead; the connection then reads nothing more until Release(). Bytes already read stay with the
-// protocol (its framer), so nothing is lost and a fast sender is slowed to the pace of the acknowledgements.
+// from a strand callback (OnRead, Post); the connection then reads nothing more until Release(). Bytes already
+// read stay with the protocol (its framer), so nothing is lost and a fast sender is slowed to the pace of the
+// acknowledgements.
 //
 // Threads: OnRead and OnClose run on the connection's strand, never concurrently for one connection. StreamLink
 // methods are thread-safe and may be called after the connection closed or the server stopped (they do
@@ -55,7 +56,7 @@ class StreamLink {
     virtual ~StreamLink() = default;
     virtual void Write(std::vector<std::uint8_t> bytes) = 0;  // queued, written in call order
     virtual void Close() = 0;                                 // after the queued writes are flushed
-    virtual void Hold() = 0;                                  // from OnRead only: stop reading after it returns
+    virtual void Hold() = 0;                                  // on the strand: read nothing more until Release
     virtual void Release() = 0;                               // resume reading
     virtual void Post(std::function<void()> work) = 0;        // run on the connection's strand, if still open
     virtual const std::string& remote_address() const = 0;

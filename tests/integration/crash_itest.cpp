@@ -87,7 +87,8 @@ TEST(Crash, SigkillMidIngestLosesNoAcknowledgedSample) {
 TEST(Serve, DemoFeedsTheRealWritePathAndStopsCleanlyOnSigterm) {
     TempDir dir;
     const std::string db = dir.File("m.db");
-    Background serve({"--db", db, "--set", "demo.interval_s=1", "serve", "--demo"});
+    Background serve({"--db", db, "--set", "demo.interval_s=1", "--set", "http.port=0", "--set", "solarman.port=0",
+                      "serve", "--demo"});
     std::string series;
     while (auto line = serve.ReadLine()) {
         const auto at = line->find("--series ");

@@ -18,13 +18,16 @@ class ServerProcess {
         db_ = dir_.File("m.db");
         auto admin = RunMeterhub({"--db", db_, "user", "add", "admin@example.org", "--admin"}, "admin password 1\n");
         EXPECT_EQ(admin.exit_code, 0) << admin.err;
-        std::vector<std::string> args{"--db", db_, "--set", "http.port=0", "--set", "http.address=127.0.0.1"};
+        std::vector<std::string> args{"--db",         db_,   "--set", "http.port=0", "--set", "http.address=127.0.0.1",
+                                      "--set", "solarman.port=0", "--set", "solarman.address=127.0.0.1"};
         args.insert(args.end(), extra.begin(), extra.end());
         args.push_back("serve");
         process_ = std::make_unique<Background>(args);
         const std::regex listening("meterhub: http://localhost:([0-9]+)");
+        const std::regex loggers("meterhub: solarman loggers on port ([0-9]+)");
         while (auto line = process_->ReadLine()) {
             std::smatch m;
+            if (std::regex_search(*line, m, loggers)) solarman_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
             if (std::regex_search(*line, m, listening)) {
                 port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
                 break;
@@ -34,6 +37,7 @@ class ServerProcess {
     }
 
     std::uint16_t port() const { return port_; }
+    std::uint16_t solarman_port() const { return solarman_port_; }
     const std::string& db() const { return db_; }
     int Stop(int signal) { return process_->Stop(signal); }
 
@@ -42,6 +46,7 @@ class ServerProcess {
     std::string db_;
     std::unique_ptr<Background> process_;
     std::uint16_t port_ = 0;
+    std::uint16_t solarman_port_ = 0;
 };
 
 }  // namespace mh::testing

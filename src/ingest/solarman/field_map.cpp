@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -35,11 +37,18 @@ constexpr TypeInfo kTypes[] = {
     {ValueType::kProduct, "product", 0, true},
 };
 
-const TypeInfo* Info(ValueType type) noexcept {
-    for (const TypeInfo& info : kTypes) {
-        if (info.type == type) return &info;
+// kTypes is in enum order, so a type is its own index: the payload decoder asks for every field of every frame.
+constexpr bool InEnumOrder() {
+    for (std::size_t i = 0; i < std::size(kTypes); ++i) {
+        if (static_cast<std::size_t>(kTypes[i].type) != i) return false;
     }
-    return nullptr;
+    return true;
+}
+static_assert(InEnumOrder(), "kTypes must list the ValueTypes in declaration order");
+
+const TypeInfo* Info(ValueType type) noexcept {
+    const auto index = static_cast<std::size_t>(type);
+    return index < std::size(kTypes) ? &kTypes[index] : nullptr;
 }
 
 constexpr std::uint32_t kMaxAsciiLength = 64;

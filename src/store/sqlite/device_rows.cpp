@@ -84,8 +84,15 @@ Result<Device> SqliteStore::ClaimDevice(const TenantScope& scope, std::string_vi
                          "devices of several sources have serial '" + std::string(serial) + "'; name the source");
     }
     const UnclaimedDevice& found = waiting.front();
-    Device device{ids_.Next<DeviceId>(), scope.tenant(), name.empty() ? found.source + " " + found.serial : std::string(name),
-                  found.source, found.serial, "", clock_.Now(), "", std::nullopt};
+    Device device{ids_.Next<DeviceId>(),
+                  scope.tenant(),
+                  name.empty() ? found.source + " " + found.serial : std::string(name),
+                  found.source,
+                  found.serial,
+                  "",
+                  clock_.Now(),
+                  "",
+                  std::nullopt};
 
     MH_ASSIGN_OR_RETURN(auto transaction, Transaction::Begin(*writer_));
     MH_ASSIGN_OR_RETURN(Statement * insert,

@@ -1,0 +1,281 @@
+// One logger connection: framing on the connection's strand, frame handling on the collector's workers, one
+// frame at a time (the connection is held while a frame is in flight, so replies keep the frames' order).
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <charconv>
+#include <cstdlib>
+
+#include "collect/solarman_collector.hpp"
+#include "domain/access.hpp"
+#include "ingest/solarman/framer.hpp"
+#include "ingest/solarman/logger_info.hpp"
+#include "ingest/solarman/payload.hpp"
+
+namespace mh::collect {
+
+namespace solarman = ingest::solarman;
+
+namespace {
+
+constexpr std::string_view kSource = "solarman";
+constexpr std::int64_t kTrustedClockErrorMs = 60'000;
+
+std::optional<double> ParseNumber(const std::string* text) {
+    if (!text) return std::nullopt;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+class SolarmanCollector::Connection final : public net::StreamProtocol {
+  public:
+    Connection(SolarmanCollector& collector, std::shared_ptr<net::StreamLink> link)
+        : state_(std::make_shared<State>(collector, std::move(link))) {}
+
+    void OnRead(std::span<const std::uint8_t> bytes) override {
+        State& s = *state_;
+        if (auto fed = s.framer.Feed(bytes); !fed) return s.Bad(fed.error());
+        Pump(state_);
+    }
+
+    void OnClose(std::string_view reason) override {
+        state_->closed = true;
+        spdlog::debug("solarman: {} disconnected: {}", state_->link->remote_address(), reason);
+    }
+
+  private:
+    // Everything a frame in flight needs; shared with the worker that handles it.
+    struct State {
+        State(SolarmanCollector& c, std::shared_ptr<net::StreamLink> l)
+            : collector(c), link(std::move(l)), framer(c.options_.max_buffer) {}
+
+        void Bad(const Error& error) {
+            collector.counters_.bad_frames.fetch_add(1, std::memory_order_relaxed);
+            ++bad_in_row;
+            if (!spoke_v5 || bad_in_row >= collector.options_.max_bad_frames) {
+                spdlog::warn("solarman: closing {}: {}", link->remote_address(), error.message);
+                link->Close();
+                closed = true;
+            }
+        }
+
+        SolarmanCollector& collector;
+        std::shared_ptr<net::StreamLink> link;
+        solarman::Framer framer;
+        int bad_in_row = 0;
+        bool spoke_v5 = false;
+        bool busy = false;
+        std::atomic<bool> closed{false};
+        // From the hello; read and written by the one worker handling this connection's current frame.
+        std::optional<std::uint16_t> sensor_type;
+        std::string logger_firmware;
+        bool warned_no_map = false;
+    };
+
+    // On the strand: hands the next complete frame to a worker, unless one is in flight.
+    static void Pump(const std::shared_ptr<State>& state) {
+        State& s = *state;
+        while (!s.busy && !s.closed) {
+            auto next = s.framer.Next();
+            if (!next) {
+                s.Bad(next.error());
+                continue;
+            }
+            if (!*next) return;
+            auto frame = solarman::DecodeFrame(**next);
+            if (!frame) {
+                s.Bad(frame.error());
+                continue;
+            }
+            s.spoke_v5 = true;
+            s.bad_in_row = 0;
+            s.busy = true;
+            s.link->Hold();
+            boost::asio::post(*s.collector.pool_,
+                              [state, frame = std::move(*frame)]() mutable { Handle(state, std::move(frame)); });
+        }
+    }
+
+    // On the strand again: the reply goes out, the next frame may follow.
+    static void Complete(const std::shared_ptr<State>& state, std::optional<std::vector<std::uint8_t>> reply,
+                         bool close = false) {
+        state->link->Post([state, reply = std::move(reply), close]() mutable {
+            State& s = *state;
+            if (reply) {
+                s.link->Write(std::move(*reply));
+                s.collector.counters_.replies.fetch_add(1, std::memory_order_relaxed);
+            }
+            if (close) {
+                s.link->Close();
+                s.closed = true;
+                return;
+            }
+            s.busy = false;
+            Pump(state);
+            if (!s.busy) s.link->Release();
+        });
+    }
+
+    // On a worker.
+    static void Handle(const std::shared_ptr<State>& state, solarman::Frame frame) {
+        State& s = *state;
+        SolarmanCollector& c = s.collector;
+        c.counters_.frames.fetch_add(1, std::memory_order_relaxed);
+        if (!solarman::NeedsReply(frame.control)) return Complete(state, std::nullopt);
+        auto reply = solarman::BuildReply(frame, c.clock_.Now(), c.options_.reply);
+        std::optional<std::vector<std::uint8_t>> reply_bytes;
+        if (reply) reply_bytes = solarman::EncodeFrame(*reply);
+
+        const std::string serial = std::to_string(frame.logger_serial);
+        std::string details;
+        if (frame.control == solarman::ControlCode::kHello) details = NoteHello(s, frame);
+        auto device = c.directory_.Lookup(kSource, serial, s.link->remote_address(), details);
+        if (!device) {
+            spdlog::warn("solarman: device lookup for logger {} failed: {}", serial, device.error().message);
+            return Complete(state, std::nullopt, /*close=*/true);  // no reply: the logger sends it again later
+        }
+        if (!*device) {
+            c.counters_.unclaimed_frames.fetch_add(1, std::memory_order_relaxed);
+            return Complete(state, std::move(reply_bytes));
+        }
+        const store::Device& known = **device;
+        if (frame.control == solarman::ControlCode::kHello && !s.logger_firmware.empty()) {
+            WarnIfFailed(c.directory_.UpdateFacts(known, {s.logger_firmware, std::nullopt}), serial);
+        }
+        if (frame.control != solarman::ControlCode::kData) return Complete(state, std::move(reply_bytes));
+        c.counters_.data_frames.fetch_add(1, std::memory_order_relaxed);
+
+        auto samples = SamplesOf(s, frame, known);
+        if (!samples || samples->empty()) return Complete(state, std::move(reply_bytes));
+        const std::size_t count = samples->size();
+        c.engine_.WriteAsync(
+            domain::Access::ForDeviceKey(known.tenant), std::move(*samples),
+            [state, reply_bytes = std::move(reply_bytes), count, serial](Status written) mutable {
+                SolarmanCollector& collector = state->collector;
+                if (written) {
+                    collector.counters_.samples.fetch_add(count, std::memory_order_relaxed);
+                    return Complete(state, std::move(reply_bytes));
+                }
+                collector.counters_.write_failures.fetch_add(1, std::memory_order_relaxed);
+                spdlog::warn("solarman: samples of logger {} not stored: {}", serial, written.error().message);
+                if (written.error().code == Errc::kNotFound) collector.directory_.Forget(kSource, serial);
+                // Busy or shutting down: no acknowledgement, so the logger keeps the data and sends it again.
+                const bool transient =
+                    written.error().code == Errc::kUnavailable || written.error().code == Errc::kResourceExhausted;
+                Complete(state, transient ? std::nullopt : std::move(reply_bytes), transient);
+            });
+    }
+
+    static std::string NoteHello(State& s, const solarman::Frame& frame) {
+        auto info = solarman::DecodeLoggerInfo(frame.payload);
+        if (!info) return "";
+        s.sensor_type = info->sensor_type;
+        if (!s.sensor_type) s.sensor_type = solarman::SensorTypeFromFirmware(info->logger_firmware);
+        s.logger_firmware = info->logger_firmware;
+        std::string details = "firmware " + info->logger_firmware;
+        if (!info->ip.empty()) details += ", ip " + info->ip;
+        if (!info->ssid.empty()) details += ", wifi " + info->ssid;
+        return details;
+    }
+
+    // The data frame's samples, with their series and times; nullopt when there is nothing to store.
+    static std::optional<std::vector<tsdb::SeriesSample>> SamplesOf(State& s, const solarman::Frame& frame,
+                                                                    const store::Device& device) {
+        SolarmanCollector& c = s.collector;
+        const std::string serial = std::to_string(frame.logger_serial);
+        auto header = solarman::DecodePushHeader(frame.payload);
+        if (!header) return Undecodable(s, serial, header.error().message);
+        const solarman::FieldMap* map = nullptr;
+        if (!device.model.empty()) map = c.maps_.Find(device.model);
+        if (!map) map = c.maps_.PushMapFor(header->sensor_type);
+        if (!map && s.sensor_type) map = c.maps_.PushMapFor(*s.sensor_type);
+        if (!map || map->layout != solarman::MapLayout::kPushPayload) {
+            if (!s.warned_no_map) {
+                spdlog::warn(
+                    "solarman: no field map for logger {} (sensor type 0x{:04X}); set the device's model to "
+                    "a map name",
+                    serial, header->sensor_type);
+                s.warned_no_map = true;
+            }
+            return Undecodable(s, serial, "");
+        }
+        auto report = solarman::DecodeDataPayload(frame.payload, *map);
+        if (!report) return Undecodable(s, serial, report.error().message);
+
+        const std::int64_t now_ms = ToMillis(c.clock_.Now());
+        auto ts_ms = TimeOf(c, frame.logger_serial, *report, now_ms);
+        if (!ts_ms) {
+            c.counters_.dropped_historic.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("solarman: logger {} sent historic data with an implausible time; dropped", serial);
+            return std::nullopt;
+        }
+
+        store::DeviceFacts facts;
+        facts.rated_power_w = ParseNumber(report->FindAttribute("rated_power"));
+        for (const char* name : {"firmware_version", "ac_firmware"}) {
+            if (const auto* text = report->FindAttribute(name); text && !text->empty() && !facts.firmware) {
+                facts.firmware = *text;
+            }
+        }
+        WarnIfFailed(c.directory_.UpdateFacts(device, facts), serial);
+
+        std::vector<tsdb::SeriesSample> samples;
+        samples.reserve(report->samples.size());
+        for (const auto& sample : report->samples) {
+            auto series =
+                c.directory_.SeriesFor(device, sample.name, sample.unit,
+                                       sample.counter ? store::SeriesKind::kCounter : store::SeriesKind::kGauge);
+            if (!series) {
+                spdlog::warn("solarman: no series {} for logger {}: {}", sample.name, serial, series.error().message);
+                continue;
+            }
+            samples.push_back({*series, *ts_ms, sample.value});
+        }
+        return samples;
+    }
+
+    // Real time: the receive time (and the logger's clock error is noted). Historic: the logger's time, corrected
+    // by its known clock error, if plausible.
+    static std::optional<std::int64_t> TimeOf(SolarmanCollector& c, std::uint32_t serial,
+                                              const solarman::DataReport& report, std::int64_t now_ms) {
+        if (!report.historic) {
+            if (report.device_time_ms) {
+                // Within a minute is a clock we set (whole seconds, network delay): trust it as it is.
+                const std::int64_t error = *report.device_time_ms - now_ms;
+                c.NoteClockError(serial, std::abs(error) < kTrustedClockErrorMs ? 0 : error);
+            }
+            return now_ms;
+        }
+        if (!report.device_time_ms) return std::nullopt;
+        const std::int64_t ts = *report.device_time_ms - c.ClockError(serial).value_or(0);
+        if (ts > now_ms + c.options_.max_clock_ahead.count()) return std::nullopt;
+        if (ts < now_ms - c.options_.historic_max_age.count()) return std::nullopt;
+        return ts;
+    }
+
+    static std::optional<std::vector<tsdb::SeriesSample>> Undecodable(State& s, const std::string& serial,
+                                                                      const std::string& why) {
+        s.collector.counters_.undecodable.fetch_add(1, std::memory_order_relaxed);
+        if (!why.empty()) spdlog::warn("solarman: data from logger {} not decoded: {}", serial, why);
+        return std::nullopt;
+    }
+
+    static void WarnIfFailed(const Status& status, const std::string& serial) {
+        if (!status) spdlog::warn("solarman: cannot update logger {}: {}", serial, status.error().message);
+    }
+
+    std::shared_ptr<State> state_;
+};
+
+std::unique_ptr<net::StreamProtocol> SolarmanCollector::Open(std::shared_ptr<net::StreamLink> link) {
+    counters_.connections.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("solarman: logger connected from {}", link->remote_address());
+    return std::make_unique<Connection>(*this, std::move(link));
+}
+
+}  // namespace mh::collect

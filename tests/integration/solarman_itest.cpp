@@ -1,0 +1,233 @@
+// The Solarman collector of the real binary: a logger on a real socket, replies checked byte for byte, samples
+// visible through the HTTP API, historic frames at their own time, unclaimed devices and claiming them, and
+// garbage closing only the connection that sent it.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "ingest/solarman/frame.hpp"
+#include "ingest/solarman/reply.hpp"
+#include "server.hpp"
+#include "unit/net/test_client.hpp"
+#include "unit/solarman/fixtures.hpp"
+
+namespace mh::testing {
+namespace {
+
+namespace json = boost::json;
+namespace solarman = ingest::solarman;
+using ingest::solarman::testing::LoadHex;
+using net::testing::TestConnection;
+
+constexpr std::uint32_t kLoggerSerial = 4142050081;  // the synthetic Deye micro fixture's logger
+constexpr std::uint32_t kStrangerSerial = 2712345678;
+
+json::value Parse(const std::string& body) {
+    boost::system::error_code ec;
+    auto v = json::parse(body, ec);
+    EXPECT_FALSE(ec) << body;
+    return v;
+}
+
+std::int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string Bytes(const std::vector<std::uint8_t>& v) {
+    return {v.begin(), v.end()};
+}
+
+solarman::Frame DataFrame(std::uint32_t serial, std::uint8_t sequence, bool historic = false,
+                          std::int64_t device_time_s = 0) {
+    auto frame = *solarman::DecodeFrame(LoadHex("deyemicro_data_synthetic"));
+    frame.logger_serial = serial;
+    frame.logger_sequence = sequence;
+    if (historic) frame.payload[0] = 0x81;
+    if (device_time_s != 0) {  // total working time (payload 3) + offset time (payload 11) = the logger's clock
+        for (int i = 0; i < 4; ++i) {
+            frame.payload[3 + i] = static_cast<std::uint8_t>(device_time_s >> (8 * i));
+            frame.payload[11 + i] = 0;
+        }
+    }
+    return frame;
+}
+
+solarman::Frame Heartbeat(std::uint32_t serial, std::uint8_t sequence) {
+    return solarman::Frame{solarman::ControlCode::kHeartbeat, 0x20, sequence, serial, {0x00}};
+}
+
+// Reads one 23-byte acknowledgement and checks it against the reply our codec builds for `request`; the four
+// time bytes must be the server's clock, give or take a few seconds.
+void ExpectReply(TestConnection& c, const solarman::Frame& request) {
+    auto bytes = c.ReadBytes(23);
+    ASSERT_TRUE(bytes) << "no reply to " << solarman::FormatControlCode(request.control);
+    auto reply = solarman::DecodeFrame(std::vector<std::uint8_t>(bytes->begin(), bytes->end()));
+    ASSERT_TRUE(reply) << reply.error().message;
+    const std::uint32_t sent_s = reply->payload[2] | reply->payload[3] << 8 | reply->payload[4] << 16 |
+                                 static_cast<std::uint32_t>(reply->payload[5]) << 24;
+    EXPECT_NEAR(static_cast<double>(sent_s), static_cast<double>(NowMs() / 1000), 5.0);
+    auto expected = *solarman::BuildReply(request, FromMillis(std::int64_t{sent_s} * 1000));
+    EXPECT_EQ(*bytes, Bytes(solarman::EncodeFrame(expected)));
+}
+
+class SolarmanTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() { server_ = new ServerProcess(); }
+    static void TearDownTestSuite() {
+        delete server_;
+        server_ = nullptr;
+    }
+
+    HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "") {
+        return client_.Request(method, target, body, {{"Authorization", "Bearer " + Token()}});
+    }
+
+    std::string Token() {
+        if (token_.empty()) {
+            auto r = client_.Request("POST", "/api/v1/auth/login",
+                                     R"({"email":"admin@example.org","password":"admin password 1"})");
+            token_ = std::string(Parse(r.body).at("token").as_string());
+        }
+        return token_;
+    }
+
+    std::string MakeTenant(const std::string& name) {
+        auto t = Call("POST", "/api/v1/tenants", R"({"name":")" + name + R"(","time_zone":"Europe/Berlin"})");
+        EXPECT_EQ(t.status, 201) << t.body;
+        return std::string(Parse(t.body).at("id").as_string());
+    }
+
+    // The series of `device` by metric name.
+    std::map<std::string, std::string> SeriesOf(const std::string& tenant, const std::string& device) {
+        const auto d = Parse(Call("GET", "/api/v1/tenants/" + tenant + "/devices/" + device).body);
+        std::map<std::string, std::string> out;
+        for (const auto& s : d.at("series").as_array()) {
+            out[std::string(s.at("metric").as_string())] = std::string(s.at("id").as_string());
+        }
+        return out;
+    }
+
+    static ServerProcess* server_;
+    HttpClient client_{server_->port()};
+    std::string token_;
+};
+
+ServerProcess* SolarmanTest::server_ = nullptr;
+
+TEST_F(SolarmanTest, ARegisteredLoggerIsAcknowledgedAndItsSamplesAreStored) {
+    const std::string tenant = MakeTenant("roof");
+    auto d = Call("POST", "/api/v1/tenants/" + tenant + "/devices",
+                  R"({"name":"Balcony","source":"solarman","serial":")" + std::to_string(kLoggerSerial) + "\"}");
+    ASSERT_EQ(d.status, 201) << d.body;
+    const std::string device(Parse(d.body).at("id").as_string());
+
+    TestConnection logger(server_->solarman_port());
+    ASSERT_TRUE(logger.connected());
+    const auto beat = Heartbeat(kLoggerSerial, 1);
+    ASSERT_TRUE(logger.Send(Bytes(solarman::EncodeFrame(beat))));
+    ExpectReply(logger, beat);
+
+    // A data frame split across two writes, with a heartbeat glued to its end.
+    const auto data = DataFrame(kLoggerSerial, 2, false, NowMs() / 1000);  // a logger whose clock we set
+    const auto beat2 = Heartbeat(kLoggerSerial, 3);
+    std::string bytes = Bytes(solarman::EncodeFrame(data)) + Bytes(solarman::EncodeFrame(beat2));
+    ASSERT_TRUE(logger.Send(bytes.substr(0, 40)));
+    ASSERT_TRUE(logger.Send(bytes.substr(40)));
+    ExpectReply(logger, data);
+    ExpectReply(logger, beat2);
+
+    // The reply to a data frame is sent once its samples are committed, so they are readable now.
+    auto series = SeriesOf(tenant, device);
+    ASSERT_TRUE(series.contains("power_ac")) << "series: " << series.size();
+    EXPECT_TRUE(series.contains("dc2.energy_total"));
+    auto latest = Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["power_ac"] + "/latest");
+    ASSERT_EQ(latest.status, 200) << latest.body;
+    EXPECT_EQ(Parse(latest.body).at("value").as_double(), 598.0);
+    auto total = Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["energy_total"] + "/latest");
+    EXPECT_NEAR(Parse(total.body).at("value").as_double(), 4567.8, 1e-6);
+    // What the frame said about the inverter is kept with the device.
+    auto info = Parse(Call("GET", "/api/v1/tenants/" + tenant + "/devices/" + device).body);
+    EXPECT_EQ(info.at("firmware").as_string(), "V0.1.5.9");
+    EXPECT_EQ(info.at("rated_power_w").as_double(), 600.0);
+
+    // A historic frame is stored at the logger's time, not now; one from 1970 is not stored at all.
+    const std::int64_t hour_ago_s = NowMs() / 1000 - 3600;
+    const auto historic = DataFrame(kLoggerSerial, 4, true, hour_ago_s);
+    ASSERT_TRUE(logger.Send(Bytes(solarman::EncodeFrame(historic))));
+    ExpectReply(logger, historic);
+    const auto range_of = [&](std::int64_t from_ms, std::int64_t to_ms) {
+        auto r = Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["power_ac"] +
+                                 "/range?from=" + std::to_string(from_ms) + "&to=" + std::to_string(to_ms));
+        EXPECT_EQ(r.status, 200) << r.body;
+        return Parse(r.body).at("points").as_array();
+    };
+    auto around = range_of((hour_ago_s - 60) * 1000, (hour_ago_s + 60) * 1000);
+    ASSERT_EQ(around.size(), 1u);
+    EXPECT_EQ(around[0].as_array()[0].as_int64(), hour_ago_s * 1000);
+    const auto ancient = DataFrame(kLoggerSerial, 5, true, 1'600'000'000);
+    ASSERT_TRUE(logger.Send(Bytes(solarman::EncodeFrame(ancient))));
+    ExpectReply(logger, ancient);  // acknowledged, so the logger does not send it forever
+    EXPECT_TRUE(range_of(1'599'990'000'000, 1'600'010'000'000).empty());
+}
+
+TEST_F(SolarmanTest, UnknownLoggersAreAcknowledgedRecordedAndCanBeClaimed) {
+    TestConnection stranger(server_->solarman_port());
+    const auto data = DataFrame(kStrangerSerial, 1);
+    ASSERT_TRUE(stranger.Send(Bytes(solarman::EncodeFrame(data))));
+    ExpectReply(stranger, data);
+
+    auto waiting = Call("GET", "/api/v1/unclaimed-devices");
+    ASSERT_EQ(waiting.status, 200) << waiting.body;
+    bool listed = false;
+    const auto list = Parse(waiting.body);
+    for (const auto& d : list.at("devices").as_array()) {
+        if (d.at("serial").as_string() == std::to_string(kStrangerSerial)) {
+            listed = true;
+            EXPECT_EQ(d.at("source").as_string(), "solarman");
+            EXPECT_EQ(d.at("remote_address").as_string(), "127.0.0.1");
+            EXPECT_GE(d.at("frames").as_int64(), 1);
+        }
+    }
+    EXPECT_TRUE(listed) << waiting.body;
+
+    const std::string tenant = MakeTenant("claimer");
+    auto household_view = Call("GET", "/api/v1/tenants/" + tenant + "/unclaimed-devices");
+    EXPECT_NE(household_view.body.find(std::to_string(kStrangerSerial)), std::string::npos) << household_view.body;
+    auto claim = Call("POST", "/api/v1/tenants/" + tenant + "/devices/claim",
+                      R"({"serial":")" + std::to_string(kStrangerSerial) + R"(","name":"Garage"})");
+    ASSERT_EQ(claim.status, 201) << claim.body;
+    EXPECT_EQ(Parse(claim.body).at("source").as_string(), "solarman");
+    EXPECT_EQ(Call("POST", "/api/v1/tenants/" + tenant + "/devices/claim",
+                   R"({"serial":")" + std::to_string(kStrangerSerial) + "\"}")
+                  .status,
+              404);
+}
+
+TEST_F(SolarmanTest, GarbageClosesOnlyItsOwnConnection) {
+    TestConnection good(server_->solarman_port());
+    const auto beat = Heartbeat(kStrangerSerial + 1, 1);
+    ASSERT_TRUE(good.Send(Bytes(solarman::EncodeFrame(beat))));
+    ExpectReply(good, beat);
+
+    TestConnection http(server_->solarman_port());
+    ASSERT_TRUE(http.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_TRUE(http.WaitForClose());
+
+    // A frame with a broken checksum after good ones is tolerated once; the connection keeps working.
+    auto broken = solarman::EncodeFrame(Heartbeat(kStrangerSerial + 1, 2));
+    broken[broken.size() - 2] ^= 0xFF;
+    ASSERT_TRUE(good.Send(Bytes(broken)));
+    ASSERT_TRUE(net::testing::WaitFor([&] {
+        auto metrics = client_.Request("GET", "/metrics").body;
+        return metrics.find("meterhub_solarman_bad_frames_total 0") == std::string::npos &&
+               metrics.find("meterhub_solarman_bad_frames_total") != std::string::npos;
+    })) << "the broken frame was not seen";
+    const auto beat3 = Heartbeat(kStrangerSerial + 1, 3);
+    ASSERT_TRUE(good.Send(Bytes(solarman::EncodeFrame(beat3))));
+    ExpectReply(good, beat3);
+}
+
+}  // namespace
+}  // namespace mh::testing

@@ -251,6 +251,41 @@ void AddDevice(CLI::App& app, Action& action) {
         });
     });
 
+    auto* unclaimed = device->add_subcommand("unclaimed", "Devices that sent data no tenant registered");
+    unclaimed->callback([&action] {
+        action = WithRuntime(true, [](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto waiting, rt.store->ListUnclaimed());
+            Table table({"SOURCE", "SERIAL", "FIRST SEEN", "LAST SEEN", "FRAMES", "FROM", "DETAILS"});
+            for (const auto& d : waiting) {
+                table.Add({d.source, d.serial, FormatUtc(d.first_seen), FormatUtc(d.last_seen),
+                           std::to_string(d.frames), d.remote_address, d.details});
+            }
+            table.Print(std::cout);
+            if (waiting.empty()) std::cout << "(no unclaimed devices)\n";
+            return Ok();
+        });
+    });
+
+    auto* claim = device->add_subcommand("claim", "Make an unclaimed device (see `device unclaimed`) a tenant's");
+    claim->add_option("serial", args->serial, "The device's serial, e.g. the logger serial printed on the stick")
+        ->required();
+    claim->add_option("--tenant", args->tenant, "Tenant name")->required();
+    claim->add_option("--name", args->name, "Display name (default: source and serial)");
+    claim->add_option("--source", args->source, "Only needed when devices of two sources share the serial");
+    claim->callback([&action, args, claim] {
+        const bool source_given = claim->count("--source") > 0;
+        action = WithRuntime(false, [args, source_given](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
+            std::optional<std::string_view> source;
+            if (source_given) source = args->source;
+            MH_ASSIGN_OR_RETURN(auto d,
+                                rt.store->ClaimDevice(Access::ForOperator(t.id), args->serial, source, args->name));
+            std::cout << d.source << " device " << d.serial << " is now '" << d.name << "' of " << t.name << " (id "
+                      << d.id.value() << ")\n";
+            return Ok();
+        });
+    });
+
     auto* del = device->add_subcommand("delete", "Delete a device with its series and samples");
     del->add_option("--tenant", args->tenant, "Tenant name")->required();
     del->add_option("id", args->id, "Device id")->required();

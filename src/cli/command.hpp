@@ -16,10 +16,11 @@ namespace mh::cli {
 using Action = std::function<int(const Config&)>;
 
 // Each registers its subcommands under `app`; the chosen one stores its action in `action`.
-void AddAdminCommands(CLI::App& app, Action& action);  // db, tenant, user, device, series
-void AddDataCommands(CLI::App& app, Action& action);   // query, export, purge
-void AddServeCommand(CLI::App& app, Action& action);   // serve
-void AddSimCommands(CLI::App& app, Action& action);    // sim
+void AddAdminCommands(CLI::App& app, Action& action);       // db, tenant, user, device, series
+void AddDataCommands(CLI::App& app, Action& action);        // query, export, purge
+void AddServeCommand(CLI::App& app, Action& action);        // serve
+void AddSimCommands(CLI::App& app, Action& action);         // sim
+void AddSimSolarmanCommand(CLI::App& sim, Action& action);  // sim solarman
 
 // Prints "error: message" to stderr and returns the exit code for the error's category.
 int Fail(const Error& error);

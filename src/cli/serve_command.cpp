@@ -13,6 +13,7 @@
 
 #include "api/api.hpp"
 #include "cli/command.hpp"
+#include "cli/demo_loggers.hpp"
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
 #include "collect/solarman_collector.hpp"
@@ -244,6 +245,7 @@ int Serve(const Config& config, bool demo) {
     std::mutex mutex;
     std::condition_variable cv;
     std::thread feeder;
+    std::unique_ptr<DemoLoggers> demo_loggers;
     if (demo) {
         auto series = SetUpDemo(runtime);
         if (!series) return Fail(series.error());
@@ -255,6 +257,15 @@ int Serve(const Config& config, bool demo) {
                   << "/api/v1/auth/login -d '{\"email\":\"" << kDemoEmail << "\",\"password\":\"" << kDemoPassword
                   << "\"}'\n(the web dashboard arrives with the next milestone)" << std::endl;
         feeder = std::thread([&, s = *series] { DemoFeeder(runtime, s).Run(stop, mutex, cv); });
+        if (loggers) {
+            auto started = DemoLoggers::Start(runtime, series->tenant, loggers->port(),
+                                              std::chrono::seconds(config.demo.interval_s));
+            if (started) demo_loggers = std::move(*started);
+            if (!started) spdlog::warn("demo: no simulated loggers: {}", started.error().message);
+            if (started)
+                std::cout << "demo: " << kDemoLoggers << " simulated Solarman loggers push to port " << loggers->port()
+                          << " every " << config.demo.interval_s << " s" << std::endl;
+        }
     }
     // Retention runs in the background at retention.purge_interval_s.
     std::thread retention([&] {
@@ -275,6 +286,7 @@ int Serve(const Config& config, bool demo) {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    demo_loggers.reset();
     (*server)->Stop(std::chrono::seconds(10));  // finish in-flight requests first: their samples are acknowledged
     if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
     collector.reset();

@@ -107,6 +107,7 @@ json::object View(const store::Device& d) {
             {"model", d.model},
             {"firmware", d.firmware},
             {"rated_power_w", d.rated_power_w ? json::value(*d.rated_power_w) : json::value(nullptr)},
+            {"poll_address", d.poll_address},
             {"created_at", IsoTime(ToMillis(d.created_at))}};
 }
 

@@ -179,12 +179,14 @@ void Api::AddDeviceRoutes() {
             auto source = OptionalString(*body, "source", 32);
             auto serial = OptionalString(*body, "serial", 64);
             auto model = OptionalString(*body, "model", 64);
-            for (const auto* r : {&source, &serial, &model}) {
+            auto poll_address = OptionalString(*body, "poll_address", 128);
+            for (const auto* r : {&source, &serial, &model, &poll_address}) {
                 if (!*r) return Fail(call, r->error());
             }
             if (!name) return Fail(call, name.error());
             auto device = store_.CreateDevice(
-                *scope, {*name, source->value_or("generic"), serial->value_or(""), model->value_or("")});
+                *scope, {*name, source->value_or("generic"), serial->value_or(""), model->value_or(""),
+                                       poll_address->value_or("")});
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });

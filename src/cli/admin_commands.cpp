@@ -215,7 +215,7 @@ void AddDevice(CLI::App& app, Action& action) {
     device->require_subcommand(1);
 
     struct Args {
-        std::string tenant, name, serial, source = "generic", model;
+        std::string tenant, name, serial, source = "generic", model, poll;
         std::int64_t id = 0;
     };
     auto args = std::make_shared<Args>();
@@ -224,13 +224,14 @@ void AddDevice(CLI::App& app, Action& action) {
     add->add_option("--name", args->name, "Display name")->required();
     add->add_option("--serial", args->serial, "Logger, inverter or meter serial");
     add->add_option("--source", args->source, "generic, solarman, opendtu, solaredge, usms, fablab, demo");
-    add->add_option("--model", args->model, "Model or register map");
+    add->add_option("--model", args->model, "Model, or the field/register map (e.g. deye_micro_modbus)");
+    add->add_option("--poll", args->poll, "Pull mode: poll the Solarman logger at HOST[:PORT] (port 8899)");
     add->callback([&action, args] {
         action = WithRuntime(false, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
             const auto scope = Access::ForOperator(t.id);
-            MH_ASSIGN_OR_RETURN(auto d,
-                                rt.store->CreateDevice(scope, {args->name, args->source, args->serial, args->model}));
+            MH_ASSIGN_OR_RETURN(auto d, rt.store->CreateDevice(
+                                            scope, {args->name, args->source, args->serial, args->model, args->poll}));
             std::cout << "device " << d.name << " created (id " << d.id.value() << ")\n";
             return Ok();
         });

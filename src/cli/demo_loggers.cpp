@@ -13,7 +13,7 @@ Result<std::unique_ptr<DemoLoggers>> DemoLoggers::Start(Runtime& rt, TenantId te
         const std::string serial = std::to_string(kDemoFirstLoggerSerial + static_cast<std::uint32_t>(i));
         if (rt.store->FindDeviceBySerial(scope, serial)) continue;
         MH_ASSIGN_OR_RETURN(auto device, rt.store->CreateDevice(scope, {"Balcony micro " + std::to_string(i + 1),
-                                                                        "solarman", serial, ""}));
+                                                                        "solarman", serial, "", ""}));
         spdlog::info("demo: registered Solarman logger {} as '{}'", serial, device.name);
     }
     sim::PusherOptions options;

@@ -17,6 +17,7 @@
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
 #include "collect/solarman_collector.hpp"
+#include "collect/solarman_pollers.hpp"
 #include "domain/access.hpp"
 #include "domain/passwords.hpp"
 #include "domain/secrets.hpp"
@@ -56,7 +57,8 @@ Result<DemoSeries> SetUpDemo(Runtime& rt) {
     const auto scope = domain::Access::ForOperator(tenant->id);
     auto device = rt.store->FindDeviceBySerial(scope, "DEMO-0001");
     if (!device) {
-        MH_ASSIGN_OR_RETURN(device, rt.store->CreateDevice(scope, {"Demo inverter", "demo", "DEMO-0001", "demo-5kw"}));
+        MH_ASSIGN_OR_RETURN(device,
+                            rt.store->CreateDevice(scope, {"Demo inverter", "demo", "DEMO-0001", "demo-5kw", ""}));
     }
     using store::SeriesKind;
     DemoSeries demo;
@@ -228,6 +230,7 @@ int Serve(const Config& config, bool demo) {
     solarman_options.max_buffer = static_cast<std::size_t>(config.solarman.max_buffer_kb) * 1024;
     std::optional<collect::SolarmanCollector> collector;
     std::unique_ptr<net::StreamServer> loggers;
+    std::optional<collect::SolarmanPollers> pollers;
     if (config.solarman.enabled) {
         collector.emplace(*runtime.store, *runtime.engine, runtime.clock, *maps, solarman_options);
         auto started = net::StreamServer::Start(SolarmanListenOptions(config), *collector);
@@ -235,6 +238,10 @@ int Serve(const Config& config, bool demo) {
         loggers = std::move(*started);
         AddSolarmanMetrics(api, *collector, *loggers);
         std::cout << "meterhub: solarman loggers on port " << loggers->port() << std::endl;
+        collect::PollersOptions poll_options;
+        poll_options.interval = std::chrono::seconds(config.solarman.poll_interval_s);
+        poll_options.rescan = std::chrono::seconds(config.solarman.poll_rescan_s);
+        pollers.emplace(*runtime.store, *runtime.engine, runtime.clock, *maps, poll_options);
     }
     spdlog::info("meterhub listening on http://{}:{} (database {})", config.http.address, (*server)->port(),
                  config.storage.path);
@@ -290,6 +297,7 @@ int Serve(const Config& config, bool demo) {
     (*server)->Stop(std::chrono::seconds(10));  // finish in-flight requests first: their samples are acknowledged
     if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
     collector.reset();
+    pollers.reset();
     {
         std::lock_guard lock(mutex);
         stop = true;

@@ -34,7 +34,7 @@ int Load(const Config& config, const LoadArgs& args) {
     const auto scope = domain::Access::ForOperator(tenant->id);
     auto device = runtime.store->FindDeviceBySerial(scope, "SIM-LOAD");
     if (!device) {
-        device = runtime.store->CreateDevice(scope, {"Load generator", "generic", "SIM-LOAD", ""});
+        device = runtime.store->CreateDevice(scope, {"Load generator", "generic", "SIM-LOAD", "", ""});
         if (!device) return Fail(device.error());
     }
     std::vector<SeriesId> ids;

@@ -4,9 +4,9 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <charconv>
 #include <cstdlib>
 
+#include "collect/report_samples.hpp"
 #include "collect/solarman_collector.hpp"
 #include "domain/access.hpp"
 #include "ingest/solarman/framer.hpp"
@@ -21,14 +21,6 @@ namespace {
 
 constexpr std::string_view kSource = "solarman";
 constexpr std::int64_t kTrustedClockErrorMs = 60'000;
-
-std::optional<double> ParseNumber(const std::string* text) {
-    if (!text) return std::nullopt;
-    double value = 0;
-    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
-    return value;
-}
 
 }  // namespace
 
@@ -150,7 +142,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         if (frame.control != solarman::ControlCode::kData) return Complete(state, std::move(reply_bytes));
         c.counters_.data_frames.fetch_add(1, std::memory_order_relaxed);
 
-        auto samples = SamplesOf(s, frame, known);
+        auto samples = DataSamples(s, frame, known);
         if (!samples || samples->empty()) return Complete(state, std::move(reply_bytes));
         const std::size_t count = samples->size();
         c.engine_.WriteAsync(
@@ -184,8 +176,8 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
     }
 
     // The data frame's samples, with their series and times; nullopt when there is nothing to store.
-    static std::optional<std::vector<tsdb::SeriesSample>> SamplesOf(State& s, const solarman::Frame& frame,
-                                                                    const store::Device& device) {
+    static std::optional<std::vector<tsdb::SeriesSample>> DataSamples(State& s, const solarman::Frame& frame,
+                                                                      const store::Device& device) {
         SolarmanCollector& c = s.collector;
         const std::string serial = std::to_string(frame.logger_serial);
         auto header = solarman::DecodePushHeader(frame.payload);
@@ -215,28 +207,8 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
             return std::nullopt;
         }
 
-        store::DeviceFacts facts;
-        facts.rated_power_w = ParseNumber(report->FindAttribute("rated_power"));
-        for (const char* name : {"firmware_version", "ac_firmware"}) {
-            if (const auto* text = report->FindAttribute(name); text && !text->empty() && !facts.firmware) {
-                facts.firmware = *text;
-            }
-        }
-        WarnIfFailed(c.directory_.UpdateFacts(device, facts), serial);
-
-        std::vector<tsdb::SeriesSample> samples;
-        samples.reserve(report->samples.size());
-        for (const auto& sample : report->samples) {
-            auto series =
-                c.directory_.SeriesFor(device, sample.name, sample.unit,
-                                       sample.counter ? store::SeriesKind::kCounter : store::SeriesKind::kGauge);
-            if (!series) {
-                spdlog::warn("solarman: no series {} for logger {}: {}", sample.name, serial, series.error().message);
-                continue;
-            }
-            samples.push_back({*series, *ts_ms, sample.value});
-        }
-        return samples;
+        WarnIfFailed(c.directory_.UpdateFacts(device, FactsOf(*report)), serial);
+        return collect::SamplesOf(c.directory_, device, *report, *ts_ms);
     }
 
     // Real time: the receive time (and the logger's clock error is noted). Historic: the logger's time, corrected

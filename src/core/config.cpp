@@ -45,6 +45,8 @@ std::vector<Field> Fields(Config& c) {
         {"solarman.max_connections", &c.solarman.max_connections},
         {"solarman.max_buffer_kb", &c.solarman.max_buffer_kb},
         {"solarman.maps_dir", &c.solarman.maps_dir},
+        {"solarman.poll_interval_s", &c.solarman.poll_interval_s},
+        {"solarman.poll_rescan_s", &c.solarman.poll_rescan_s},
         {"smtp.host", &c.smtp.host},
         {"smtp.port", &c.smtp.port},
         {"smtp.from", &c.smtp.from},
@@ -236,6 +238,8 @@ Status Config::Validate() const {
     if (http.idle_timeout_s < 1) return fail("http.idle_timeout_s must be at least 1");
     if (http.max_connections < 1) return fail("http.max_connections must be at least 1");
     if (solarman.port < 0 || solarman.port > 65535) return fail("solarman.port must be 0..65535");
+    if (solarman.poll_interval_s < 1) return fail("solarman.poll_interval_s must be at least 1");
+    if (solarman.poll_rescan_s < 1) return fail("solarman.poll_rescan_s must be at least 1");
     if (solarman.idle_timeout_s < 1) return fail("solarman.idle_timeout_s must be at least 1");
     if (solarman.max_connections < 1) return fail("solarman.max_connections must be at least 1");
     if (solarman.max_buffer_kb < 2 || solarman.max_buffer_kb > 1024) return fail("solarman.max_buffer_kb must be 2..1024");

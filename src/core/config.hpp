@@ -61,6 +61,8 @@ struct SolarmanConfig {
     std::int64_t max_connections = 20'000;
     std::int64_t max_buffer_kb = 16;   // per connection, frames not yet complete
     std::string maps_dir;              // extra field/register map files (*.toml); empty: built-in maps only
+    std::int64_t poll_interval_s = 60;  // pull mode: how often devices with a poll address are read
+    std::int64_t poll_rescan_s = 60;    // pull mode: how often the device list is re-read for changes
 };
 
 struct SmtpConfig {

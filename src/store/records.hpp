@@ -46,6 +46,8 @@ struct Device {
     // Learned from the device's own frames.
     std::string firmware;
     std::optional<double> rated_power_w;
+    // Pull mode: "host:port" of a logger that meterhub polls (Solarman port 8899); empty: the device pushes.
+    std::string poll_address;
 };
 
 // A device that sent data nobody has claimed yet: collectors acknowledge it and record it here, so that a tenant

@@ -38,6 +38,7 @@ struct NewDevice {
     std::string source = "generic";
     std::string serial;
     std::string model;
+    std::string poll_address;
 };
 
 // One or more frames from a device no tenant has registered.

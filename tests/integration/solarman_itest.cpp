@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <csignal>
+#include <regex>
 
 #include "ingest/solarman/frame.hpp"
 #include "ingest/solarman/reply.hpp"
@@ -74,7 +76,9 @@ void ExpectReply(TestConnection& c, const solarman::Frame& request) {
 
 class SolarmanTest : public ::testing::Test {
   protected:
-    static void SetUpTestSuite() { server_ = new ServerProcess(); }
+    static void SetUpTestSuite() {
+        server_ = new ServerProcess({"--set", "solarman.poll_interval_s=1", "--set", "solarman.poll_rescan_s=1"});
+    }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
@@ -144,13 +148,13 @@ TEST_F(SolarmanTest, ARegisteredLoggerIsAcknowledgedAndItsSamplesAreStored) {
     EXPECT_TRUE(series.contains("dc2.energy_total"));
     auto latest = Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["power_ac"] + "/latest");
     ASSERT_EQ(latest.status, 200) << latest.body;
-    EXPECT_EQ(Parse(latest.body).at("value").as_double(), 598.0);
+    EXPECT_EQ(Parse(latest.body).at("value").to_number<double>(), 598.0);
     auto total = Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["energy_total"] + "/latest");
-    EXPECT_NEAR(Parse(total.body).at("value").as_double(), 4567.8, 1e-6);
+    EXPECT_NEAR(Parse(total.body).at("value").to_number<double>(), 4567.8, 1e-6);
     // What the frame said about the inverter is kept with the device.
     auto info = Parse(Call("GET", "/api/v1/tenants/" + tenant + "/devices/" + device).body);
     EXPECT_EQ(info.at("firmware").as_string(), "V0.1.5.9");
-    EXPECT_EQ(info.at("rated_power_w").as_double(), 600.0);
+    EXPECT_EQ(info.at("rated_power_w").to_number<double>(), 600.0);
 
     // A historic frame is stored at the logger's time, not now; one from 1970 is not stored at all.
     const std::int64_t hour_ago_s = NowMs() / 1000 - 3600;
@@ -227,6 +231,45 @@ TEST_F(SolarmanTest, GarbageClosesOnlyItsOwnConnection) {
     const auto beat3 = Heartbeat(kStrangerSerial + 1, 3);
     ASSERT_TRUE(good.Send(Bytes(solarman::EncodeFrame(beat3))));
     ExpectReply(good, beat3);
+}
+
+TEST_F(SolarmanTest, PullModePollsALoggerOnTheLan) {
+    // A simulated logger that answers Modbus reads, as `meterhub sim solarman --listen` plays it.
+    Background logger({"sim", "solarman", "--listen", "--port", "0", "--first-serial", "4200000000"});
+    const std::regex answering("answers Modbus reads on 127.0.0.1:([0-9]+)");
+    std::string port;
+    while (auto line = logger.ReadLine()) {
+        std::smatch m;
+        if (std::regex_search(*line, m, answering)) {
+            port = m[1];
+            break;
+        }
+    }
+    ASSERT_FALSE(port.empty()) << "the simulated logger did not say where it listens";
+
+    const std::string tenant = MakeTenant("pulled");
+    auto d = Call("POST", "/api/v1/tenants/" + tenant + "/devices",
+                  R"({"name":"Shed","source":"solarman","serial":"4200000000","model":"deye_micro_modbus",)"
+                  R"("poll_address":"127.0.0.1:)" +
+                      port + "\"}");
+    ASSERT_EQ(d.status, 201) << d.body;
+    const std::string device(Parse(d.body).at("id").as_string());
+    EXPECT_EQ(Parse(d.body).at("poll_address").as_string(), "127.0.0.1:" + port);
+
+    // The server picks the device up within a rescan and polls it every second.
+    json::value latest;
+    ASSERT_TRUE(net::testing::WaitFor(
+        [&] {
+            auto series = SeriesOf(tenant, device);
+            if (!series.contains("energy_total") || !series.contains("power_ac")) return false;
+            latest =
+                Parse(Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["energy_total"] + "/latest").body);
+            return !latest.at("value").is_null();
+        },
+        std::chrono::seconds(20)))
+        << "no samples from the polled logger";
+    EXPECT_GT(latest.at("value").to_number<double>(), 0.0);
+    EXPECT_EQ(logger.Stop(SIGTERM), 0);
 }
 
 }  // namespace

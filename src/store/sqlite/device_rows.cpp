@@ -92,7 +92,8 @@ Result<Device> SqliteStore::ClaimDevice(const TenantScope& scope, std::string_vi
                   "",
                   clock_.Now(),
                   "",
-                  std::nullopt};
+                  std::nullopt,
+                  ""};
 
     MH_ASSIGN_OR_RETURN(auto transaction, Transaction::Begin(*writer_));
     MH_ASSIGN_OR_RETURN(Statement * insert,

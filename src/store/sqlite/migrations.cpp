@@ -118,6 +118,7 @@ ALTER TABLE devices ADD COLUMN rated_power_w REAL;
 CREATE UNIQUE INDEX devices_by_collector_serial ON devices(source, serial)
     WHERE serial IS NOT NULL AND source IN ('solarman', 'opendtu');
 CREATE INDEX devices_by_source_serial ON devices(source, serial);
+ALTER TABLE devices ADD COLUMN poll_address TEXT NOT NULL DEFAULT '';
 CREATE TABLE unclaimed_devices (
     source         TEXT NOT NULL,
     serial         TEXT NOT NULL,

@@ -13,7 +13,7 @@ constexpr std::string_view kTenantColumns = "id, name, time_zone, raw_retention_
 constexpr std::string_view kUserColumns =
     "id, email, display_name, password_hash, system_admin, email_verified, created_at";
 constexpr std::string_view kDeviceColumns =
-    "id, tenant_id, name, source, COALESCE(serial, ''), model, created_at, firmware, rated_power_w";
+    "id, tenant_id, name, source, COALESCE(serial, ''), model, created_at, firmware, rated_power_w, poll_address";
 constexpr std::string_view kSeriesColumns = "id, tenant_id, device_id, metric, unit, kind";
 constexpr std::string_view kRollupColumns =
     "series_id, tenant_id, resolution, bucket, count, min, max, sum, first_ts, first, last_ts, last, increase, "
@@ -34,7 +34,7 @@ Device DeviceFrom(const Statement& s) {
     std::optional<double> rated_power_w;
     if (!s.IsNull(8)) rated_power_w = s.Real(8);
     return Device{DeviceId{s.Int(0)}, TenantId{s.Int(1)}, s.Text(2), s.Text(3), s.Text(4),
-                  s.Text(5),          FromMillis(s.Int(6)), s.Text(7), rated_power_w};
+                  s.Text(5),          FromMillis(s.Int(6)), s.Text(7), rated_power_w, s.Text(9)};
 }
 
 std::string_view DeviceColumns() {
@@ -297,18 +297,18 @@ Status SqliteStore::RemoveMember(const TenantScope& scope, UserId user) {
 // ---- Devices ----
 
 Result<Device> SqliteStore::CreateDevice(const TenantScope& scope, const NewDevice& d) {
-    Device device{ids_.Next<DeviceId>(), scope.tenant(), d.name, d.source, d.serial, d.model, clock_.Now(), "", std::nullopt};
+    Device device{ids_.Next<DeviceId>(), scope.tenant(), d.name, d.source, d.serial, d.model, clock_.Now(), "", std::nullopt, d.poll_address};
     std::lock_guard lock(writer_mutex_);
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("INSERT INTO devices (id, tenant_id, name, source, serial, model, created_at) "
-                                        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                        writer_->Cached("INSERT INTO devices (id, tenant_id, name, source, serial, model, created_at, "
+                                        "poll_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt->Bind(1, device.id.value()).Bind(2, device.tenant.value()).Bind(3, device.name).Bind(4, device.source);
     if (device.serial.empty()) {
         stmt->BindNull(5);
     } else {
         stmt->Bind(5, device.serial);
     }
-    stmt->Bind(6, device.model).Bind(7, ToMillis(device.created_at));
+    stmt->Bind(6, device.model).Bind(7, ToMillis(device.created_at)).Bind(8, device.poll_address);
     MH_RETURN_IF_ERROR(NameTaken(stmt->Run(), "a device with serial '" + d.serial + "'"));
     if (!device.serial.empty()) {  // registered now, so no longer waiting to be claimed
         MH_ASSIGN_OR_RETURN(Statement * unclaimed,

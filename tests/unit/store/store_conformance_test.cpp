@@ -99,12 +99,12 @@ TYPED_TEST(StoreTest, AccessGivesScopesOnlyToMembersAndAdmins) {
 TYPED_TEST(StoreTest, DevicesAndSeries) {
     auto t = this->MakeTenant("home");
     const auto scope = Access::ForOperator(t.id);
-    auto d = this->store_->CreateDevice(scope, {"Roof", "solarman", "2712345678", "deye-micro"});
+    auto d = this->store_->CreateDevice(scope, {"Roof", "solarman", "2712345678", "deye-micro", ""});
     ASSERT_TRUE(d) << d.error().message;
-    EXPECT_EQ(this->store_->CreateDevice(scope, {"Dup", "solarman", "2712345678", ""}).error().code,
+    EXPECT_EQ(this->store_->CreateDevice(scope, {"Dup", "solarman", "2712345678", "", ""}).error().code,
               Errc::kAlreadyExists);
-    EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 1", "generic", "", ""}));
-    EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 2", "generic", "", ""}));  // empty serials don't clash
+    EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 1", "generic", "", "", ""}));
+    EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 2", "generic", "", "", ""}));  // empty serials don't clash
     EXPECT_EQ(this->store_->FindDeviceBySerial(scope, "2712345678")->id, d->id);
 
     auto s = this->store_->EnsureSeries(scope, {d->id, "power_ac", "W", SeriesKind::kGauge});
@@ -125,7 +125,7 @@ TYPED_TEST(StoreTest, ScopeOfOneTenantCannotReachAnother) {
     auto b = this->MakeTenant("b");
     const auto sa = Access::ForOperator(a.id);
     const auto sb = Access::ForOperator(b.id);
-    auto b_device = *this->store_->CreateDevice(sb, {"B's", "generic", "SER-B", ""});
+    auto b_device = *this->store_->CreateDevice(sb, {"B's", "generic", "SER-B", "", ""});
     auto b_series = *this->store_->EnsureSeries(sb, {b_device.id, "power", "W", SeriesKind::kGauge});
     auto b_user = *this->store_->CreateUser({"b@b.b", "", "h", false});
     ASSERT_TRUE(this->store_->SetMember(b.id, b_user.id, Role::kOwner));
@@ -147,9 +147,9 @@ TYPED_TEST(StoreTest, ScopeOfOneTenantCannotReachAnother) {
     EXPECT_EQ(this->store_->ListSeries(sb, std::nullopt)->size(), 1u);
     EXPECT_EQ(this->store_->ListMembers(sb)->size(), 1u);
     // The same serial may exist in two tenants, except where a collector finds devices by their serial.
-    EXPECT_TRUE(this->store_->CreateDevice(sa, {"A's", "generic", "SER-B", ""}));
-    ASSERT_TRUE(this->store_->CreateDevice(sb, {"B's logger", "solarman", "2712345678", ""}));
-    EXPECT_EQ(this->store_->CreateDevice(sa, {"A's logger", "solarman", "2712345678", ""}).error().code,
+    EXPECT_TRUE(this->store_->CreateDevice(sa, {"A's", "generic", "SER-B", "", ""}));
+    ASSERT_TRUE(this->store_->CreateDevice(sb, {"B's logger", "solarman", "2712345678", "", ""}));
+    EXPECT_EQ(this->store_->CreateDevice(sa, {"A's logger", "solarman", "2712345678", "", ""}).error().code,
               Errc::kAlreadyExists);
     EXPECT_EQ(this->store_->ClaimDevice(sa, "2712345678", std::nullopt, "").error().code, Errc::kNotFound);
 }
@@ -189,14 +189,14 @@ TYPED_TEST(StoreTest, UnclaimedDevicesAreRecordedAndClaimedOnce) {
     EXPECT_EQ(this->store_->SetDeviceFacts(sb, claimed->id, {std::string("evil"), 1.0}).error().code, Errc::kNotFound);
 
     // Registering a waiting serial by hand takes it off the list too.
-    ASSERT_TRUE(this->store_->CreateDevice(sb, {"DTU", "opendtu", "1164", ""}));
+    ASSERT_TRUE(this->store_->CreateDevice(sb, {"DTU", "opendtu", "1164", "", ""}));
     EXPECT_TRUE(this->store_->ListUnclaimed()->empty());
 }
 
 TYPED_TEST(StoreTest, DeletingATenantCascadesToEverythingItOwns) {
     auto t = this->MakeTenant("gone");
     const auto scope = Access::ForOperator(t.id);
-    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "S1", ""});
+    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "S1", "", ""});
     auto s = *this->store_->EnsureSeries(scope, {d.id, "power", "W", SeriesKind::kGauge});
     auto u = *this->store_->CreateUser({"u@u.u", "", "h", false});
     ASSERT_TRUE(this->store_->SetMember(t.id, u.id, Role::kOwner));
@@ -223,7 +223,7 @@ TYPED_TEST(StoreTest, DeletingAUserOrDeviceCascades) {
     ASSERT_TRUE(this->store_->DeleteUser(u.id));
     EXPECT_TRUE(this->store_->ListMembers(scope)->empty());
 
-    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "", ""});
+    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "", "", ""});
     auto s = *this->store_->EnsureSeries(scope, {d.id, "power", "W", SeriesKind::kGauge});
     ChunkWrite write;
     write.chunks.push_back({s.id, t.id, 1000, 2000, 2, {1}});
@@ -236,7 +236,7 @@ TYPED_TEST(StoreTest, DeletingAUserOrDeviceCascades) {
 TYPED_TEST(StoreTest, ChunkWritesSkipDeletedSeriesAndRollupsMerge) {
     auto t = this->MakeTenant("home");
     const auto scope = Access::ForOperator(t.id);
-    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "", ""});
+    auto d = *this->store_->CreateDevice(scope, {"dev", "generic", "", "", ""});
     auto s = *this->store_->EnsureSeries(scope, {d.id, "power", "W", SeriesKind::kGauge});
     ChunkWrite first;
     first.rollups.push_back({s.id, t.id, 300, 0, 2, 1, 5, 6, 10, 1, 20, 5, 0.5, 1});

@@ -25,7 +25,7 @@ class EngineTest : public ::testing::Test {
         store_ = *store::sqlite::SqliteStore::Open(dir_.File("m.db"), clock_, ids_, {});
         tenant_ = *store_->CreateTenant({"home", "UTC", 730});
         other_ = *store_->CreateTenant({"other", "UTC", 730});
-        device_ = *store_->CreateDevice(Scope(), {"inv", "generic", "", ""});
+        device_ = *store_->CreateDevice(Scope(), {"inv", "generic", "", "", ""});
         power_ = store_->EnsureSeries(Scope(), {device_.id, "power", "W", SeriesKind::kGauge})->id;
         energy_ = store_->EnsureSeries(Scope(), {device_.id, "energy", "kWh", SeriesKind::kCounter})->id;
         Open();

@@ -28,7 +28,7 @@ class QueryTest : public ::testing::Test {
     void SetUp() override {
         store_ = *store::sqlite::SqliteStore::Open(dir_.File("m.db"), clock_, ids_, {});
         tenant_ = *store_->CreateTenant({"home", "Europe/Berlin", 730});
-        auto device = *store_->CreateDevice(Scope(), {"inv", "generic", "", ""});
+        auto device = *store_->CreateDevice(Scope(), {"inv", "generic", "", "", ""});
         power_ = store_->EnsureSeries(Scope(), {device.id, "power", "W", SeriesKind::kGauge})->id;
         energy_ = store_->EnsureSeries(Scope(), {device.id, "energy", "kWh", SeriesKind::kCounter})->id;
         EngineOptions options;

@@ -36,6 +36,8 @@ bench:
 	@cmake --build build/bench -j $(JOBS)
 	@bench/run build/bench
 	@bench/http_bench build/bench
+	@build/bench/bench/solarman_bench
+	@bench/solarman_load build/bench
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -99,8 +99,8 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         state->link->Post([state, reply = std::move(reply), close]() mutable {
             State& s = *state;
             if (reply) {
+                s.collector.counters_.replies.fetch_add(1, std::memory_order_relaxed);  // before the peer can see it
                 s.link->Write(std::move(*reply));
-                s.collector.counters_.replies.fetch_add(1, std::memory_order_relaxed);
             }
             if (close) {
                 s.link->Close();

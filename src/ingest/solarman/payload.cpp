@@ -272,7 +272,7 @@ void DecodeFields(const FieldMap& map, const WireBytes& wire, DataReport& report
         if (field.kind == FieldKind::kInfo) {
             report.attributes.emplace_back(field.name, FormatNumber(value));
         } else {
-            report.samples.emplace_back(field.name, field.unit, field.kind == FieldKind::kCounter, value);
+            report.samples.push_back(DecodedSample{field.name, field.unit, field.kind == FieldKind::kCounter, value});
         }
     }
 }

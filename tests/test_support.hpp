@@ -1,14 +1,25 @@
 // Shared helpers for tests: temporary directories and the paths of the binary under test.
 #pragma once
 
+#include <date/date.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <random>
+#include <sstream>
 #include <string>
 
 namespace mh::testing {
+
+// Milliseconds since the epoch of a UTC time written "2027-06-01T04:00:00Z".
+inline std::int64_t UtcMs(const char* text) {
+    std::istringstream in(text);
+    date::sys_time<std::chrono::milliseconds> t;
+    in >> date::parse("%FT%TZ", t);
+    return t.time_since_epoch().count();
+}
 
 // A fresh directory under the system temp dir, removed with everything in it when the object dies.
 class TempDir {

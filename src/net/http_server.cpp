@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/listen.hpp"
 #include "net/server_core.hpp"
 #include "net/session.hpp"
 
@@ -160,23 +161,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, Han
     if (options.threads == 0) options.threads = Cores();
     if (options.worker_threads == 0) options.worker_threads = Cores();
 
-    error_code ec;
-    const asio::ip::address address = asio::ip::make_address(options.address, ec);
-    if (ec) return MakeError(Errc::kInvalidArgument, fmt::format("http: '{}' is not an IP address", options.address));
-    const tcp::endpoint endpoint(address, options.port);
-
+    MH_ASSIGN_OR_RETURN(const auto endpoint, detail::EndpointOf("http", options.address, options.port));
     auto impl = std::make_unique<Impl>(std::move(options), handler);
     tcp::acceptor& acceptor = impl->acceptor;
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-        return MakeError(Errc::kUnavailable,
-                         fmt::format("http: cannot listen on {} port {}: {}", endpoint.address().to_string(),
-                                     endpoint.port(), ec.message()));
-    }
-    impl->port = acceptor.local_endpoint(ec).port();
+    MH_ASSIGN_OR_RETURN(impl->port, detail::OpenAndListen("http", acceptor, endpoint));
 
     detail::ServerCore& core = impl->core;
     impl->work.emplace(core.ioc.get_executor());

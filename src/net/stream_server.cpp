@@ -27,6 +27,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "net/listen.hpp"
+
 namespace mh::net {
 namespace {
 
@@ -312,24 +314,10 @@ StreamServer::~StreamServer() {
 
 Result<std::unique_ptr<StreamServer>> StreamServer::Start(StreamOptions options, StreamHandler& handler) {
     MH_RETURN_IF_ERROR(options.Validate());
-    error_code ec;
-    const auto address = asio::ip::make_address(options.address, ec);
-    if (ec)
-        return MakeError(Errc::kInvalidArgument,
-                         fmt::format("{}: '{}' is not an IP address", options.name, options.address));
-    const tcp::endpoint endpoint(address, options.port);
+    MH_ASSIGN_OR_RETURN(const auto endpoint, detail::EndpointOf(options.name, options.address, options.port));
     auto impl = std::make_unique<Impl>(std::move(options), handler);
     auto& acceptor = impl->acceptor;
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-        return MakeError(Errc::kUnavailable,
-                         fmt::format("{}: cannot listen on {} port {}: {}", impl->shared.options.name,
-                                     endpoint.address().to_string(), endpoint.port(), ec.message()));
-    }
-    impl->port = acceptor.local_endpoint(ec).port();
+    MH_ASSIGN_OR_RETURN(impl->port, detail::OpenAndListen(impl->shared.options.name, acceptor, endpoint));
     Shared& shared = impl->shared;
     impl->work.emplace(shared.ioc.get_executor());
     asio::co_spawn(acceptor.get_executor(), Listen(shared, acceptor), asio::detached);

@@ -24,13 +24,6 @@ using net::testing::TestConnection;
 constexpr std::uint32_t kSerial = 4'100'000'123;
 constexpr std::int64_t kHourMs = 3'600'000;
 
-std::int64_t Utc(const char* text) {
-    std::istringstream in(text);
-    date::sys_seconds t;
-    in >> date::parse("%FT%TZ", t);
-    return ToMillis(t);
-}
-
 class CollectorTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -88,7 +81,7 @@ class CollectorTest : public ::testing::Test {
     }
 
     testing::TempDir dir_;
-    FakeClock clock_{FromMillis(Utc("2027-06-01T04:00:00Z"))};
+    FakeClock clock_{FromMillis(testing::UtcMs("2027-06-01T04:00:00Z"))};
     IdGenerator ids_{clock_, 1};
     std::unique_ptr<store::sqlite::SqliteStore> store_;
     store::Tenant tenant_;
@@ -122,8 +115,8 @@ TEST_F(CollectorTest, DailyEnergyIsRightWhenTheLoggerNeverResetsItsCounter) {
     clock_.Advance(std::chrono::hours(2));
     Push(400, 1.2, 1005.2);
 
-    const auto day1 = Utc("2027-06-01T00:00:00Z");
-    const auto day2 = Utc("2027-06-02T00:00:00Z");
+    const auto day1 = testing::UtcMs("2027-06-01T00:00:00Z");
+    const auto day2 = testing::UtcMs("2027-06-02T00:00:00Z");
     auto first = tsdb::EnergyBetween(*engine_, Scope(), Series("energy_today"), day1, day2);
     ASSERT_TRUE(first) << first.error().message;
     EXPECT_NEAR(*first, 4.0, 1e-6);

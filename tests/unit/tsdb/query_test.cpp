@@ -16,13 +16,6 @@ using Batch = std::vector<SeriesSample>;
 constexpr std::int64_t kMinute = 60'000;
 constexpr std::int64_t kHourMs = 3'600'000;
 
-std::int64_t Utc(const char* text) {
-    std::istringstream in(text);
-    date::sys_seconds t;
-    in >> date::parse("%FT%TZ", t);
-    return ToMillis(t);
-}
-
 class QueryTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -48,7 +41,7 @@ class QueryTest : public ::testing::Test {
     }
 
     testing::TempDir dir_;
-    FakeClock clock_{FromMillis(Utc("2027-01-01T00:00:00Z"))};
+    FakeClock clock_{FromMillis(testing::UtcMs("2027-01-01T00:00:00Z"))};
     IdGenerator ids_{clock_, 1};
     std::unique_ptr<store::sqlite::SqliteStore> store_;
     store::Tenant tenant_;
@@ -57,7 +50,7 @@ class QueryTest : public ::testing::Test {
 };
 
 TEST_F(QueryTest, RangeReturnsRawSamplesWhileTheyFit) {
-    const std::int64_t t0 = Utc("2026-06-01T10:00:00Z");
+    const std::int64_t t0 = testing::UtcMs("2026-06-01T10:00:00Z");
     Power(t0, t0 + 100 * kMinute, 500);
     auto range = *QueryRange(*engine_, Scope(), power_, t0, t0 + 100 * kMinute);
     EXPECT_EQ(range.resolution, "raw");
@@ -65,7 +58,7 @@ TEST_F(QueryTest, RangeReturnsRawSamplesWhileTheyFit) {
 }
 
 TEST_F(QueryTest, RangeDownsamplesToThePointBudget) {
-    const std::int64_t t0 = Utc("2026-06-01T00:00:00Z");
+    const std::int64_t t0 = testing::UtcMs("2026-06-01T00:00:00Z");
     Power(t0, t0 + 10 * 24 * kHourMs, 1000);
     ASSERT_TRUE(engine_->Checkpoint());
     // 10 days at 1000 points: 14.4-minute buckets folded from the raw samples.
@@ -91,8 +84,8 @@ TEST_F(QueryTest, RangeDownsamplesToThePointBudget) {
 
 TEST_F(QueryTest, EnergyOfAConstantPowerOverThe23HourDstDay) {
     // 2026-03-29 in Berlin has 23 hours. 1 kW all day long is 23 kWh.
-    const std::int64_t day = Utc("2026-03-28T23:00:00Z");
-    const std::int64_t next = Utc("2026-03-29T22:00:00Z");
+    const std::int64_t day = testing::UtcMs("2026-03-28T23:00:00Z");
+    const std::int64_t next = testing::UtcMs("2026-03-29T22:00:00Z");
     Power(day - kHourMs, next + kHourMs, 1000);
     ASSERT_TRUE(engine_->Checkpoint());
     auto energy = *EnergyBetween(*engine_, Scope(), power_, day, next);
@@ -111,30 +104,31 @@ TEST_F(QueryTest, EnergyOfAConstantPowerOverThe23HourDstDay) {
 
 TEST_F(QueryTest, GapsAreCappedNotInvented) {
     // 1 kW for an hour, silence for five hours, 1 kW for an hour: the gap adds at most gap_cap (10 min).
-    const std::int64_t t0 = Utc("2026-06-01T08:00:00Z");
+    const std::int64_t t0 = testing::UtcMs("2026-06-01T08:00:00Z");
     Power(t0, t0 + kHourMs, 1000);
     Power(t0 + 6 * kHourMs, t0 + 7 * kHourMs, 1000);
-    auto energy = *EnergyBetween(*engine_, Scope(), power_, Utc("2026-05-31T22:00:00Z"), Utc("2026-06-01T22:00:00Z"));
+    auto energy = *EnergyBetween(*engine_, Scope(), power_, testing::UtcMs("2026-05-31T22:00:00Z"),
+                                 testing::UtcMs("2026-06-01T22:00:00Z"));
     EXPECT_NEAR(energy, 1000.0 * (59 + 10 + 59) / 60, 1e-6);
 }
 
 TEST_F(QueryTest, CounterEnergyPerDayAcrossAResetAndAGap) {
     Batch batch;
-    const std::int64_t d1 = Utc("2026-06-01T06:00:00Z");
+    const std::int64_t d1 = testing::UtcMs("2026-06-01T06:00:00Z");
     for (int i = 0; i <= 10; ++i) batch.push_back({energy_, d1 + i * kHourMs, i * 1.0});  // 10 kWh on day one
-    const std::int64_t d2 = Utc("2026-06-02T06:00:00Z");
+    const std::int64_t d2 = testing::UtcMs("2026-06-02T06:00:00Z");
     for (int i = 0; i <= 4; ++i) batch.push_back({energy_, d2 + i * kHourMs, i * 0.5});  // reset, then 2 kWh
     ASSERT_TRUE(engine_->Write(Scope(), batch));
-    auto days = *EnergyPer(*engine_, Scope(), energy_, Period::kPerDay, Utc("2026-05-31T22:00:00Z"),
-                           Utc("2026-06-02T22:00:00Z"));
+    auto days = *EnergyPer(*engine_, Scope(), energy_, Period::kPerDay, testing::UtcMs("2026-05-31T22:00:00Z"),
+                           testing::UtcMs("2026-06-02T22:00:00Z"));
     ASSERT_EQ(days.size(), 2u);
     EXPECT_EQ(days[0].label, "2026-06-01");
     EXPECT_DOUBLE_EQ(days[0].energy, 10);
     EXPECT_EQ(days[1].label, "2026-06-02");
     EXPECT_DOUBLE_EQ(days[1].energy, 2);
     ASSERT_TRUE(engine_->Checkpoint());
-    auto month = *EnergyPer(*engine_, Scope(), energy_, Period::kPerMonth, Utc("2026-05-31T22:00:00Z"),
-                            Utc("2026-06-30T22:00:00Z"));
+    auto month = *EnergyPer(*engine_, Scope(), energy_, Period::kPerMonth, testing::UtcMs("2026-05-31T22:00:00Z"),
+                            testing::UtcMs("2026-06-30T22:00:00Z"));
     ASSERT_EQ(month.size(), 1u);
     EXPECT_EQ(month[0].label, "2026-06");
     EXPECT_DOUBLE_EQ(month[0].energy, 12);
@@ -142,12 +136,12 @@ TEST_F(QueryTest, CounterEnergyPerDayAcrossAResetAndAGap) {
 
 TEST_F(QueryTest, TodaysFiguresInTheTenantsZone) {
     // 00:30 local on 2026-06-02 is 22:30 UTC on 2026-06-01: that sample belongs to "today".
-    clock_.Set(FromMillis(Utc("2026-06-02T10:00:00Z")));      // 12:00 in Berlin
-    Batch batch{{power_, Utc("2026-06-01T21:50:00Z"), 3000},  // 23:50 yesterday
-                {power_, Utc("2026-06-01T22:30:00Z"), 100},
-                {power_, Utc("2026-06-02T09:10:00Z"), 2500},
-                {power_, Utc("2026-06-02T09:20:00Z"), 1500},
-                {power_, Utc("2026-06-02T09:40:00Z"), 500}};
+    clock_.Set(FromMillis(testing::UtcMs("2026-06-02T10:00:00Z")));      // 12:00 in Berlin
+    Batch batch{{power_, testing::UtcMs("2026-06-01T21:50:00Z"), 3000},  // 23:50 yesterday
+                {power_, testing::UtcMs("2026-06-01T22:30:00Z"), 100},
+                {power_, testing::UtcMs("2026-06-02T09:10:00Z"), 2500},
+                {power_, testing::UtcMs("2026-06-02T09:20:00Z"), 1500},
+                {power_, testing::UtcMs("2026-06-02T09:40:00Z"), 500}};
     ASSERT_TRUE(engine_->Write(Scope(), batch));
     auto f = *TodayFigures(*engine_, Scope(), power_);
     ASSERT_TRUE(f.peak_today);

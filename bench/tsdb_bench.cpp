@@ -368,7 +368,7 @@ class Fixture {
             if (i % per_device == 0) {
                 const std::size_t d = i / per_device;
                 device = Must(store_->CreateDevice(scope(), {fmt::format("inverter {}", d), "generic",
-                                                             fmt::format("SN{:08d}", d), "bench"}),
+                                                             fmt::format("SN{:08d}", d), "bench", ""}),
                               "create device");
             }
             auto series = Must(store_->EnsureSeries(scope(), {device.id, fmt::format("power.{}", i % per_device), "W",

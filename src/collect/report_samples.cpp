@@ -18,16 +18,26 @@ std::optional<double> ParseNumber(const std::string* text) {
 }  // namespace
 
 std::vector<tsdb::SeriesSample> SamplesOf(DeviceDirectory& directory, const store::Device& device,
-                                          const ingest::solarman::DataReport& report, std::int64_t ts_ms) {
+                                          const ingest::solarman::DataReport& report, std::int64_t ts_ms,
+                                          SeriesCache& cache) {
+    if (cache.device != device.id) {
+        cache.ids.clear();
+        cache.device = device.id;
+    }
     std::vector<tsdb::SeriesSample> samples;
     samples.reserve(report.samples.size());
     for (const auto& sample : report.samples) {
+        if (auto it = cache.ids.find(std::string_view(sample.name)); it != cache.ids.end()) {
+            samples.push_back({it->second, ts_ms, sample.value});
+            continue;
+        }
         const auto kind = sample.counter ? store::SeriesKind::kCounter : store::SeriesKind::kGauge;
         auto series = directory.SeriesFor(device, sample.name, sample.unit, kind);
         if (!series) {
             spdlog::warn("{} {}: no series {}: {}", device.source, device.serial, sample.name, series.error().message);
             continue;
         }
+        cache.ids.emplace(sample.name, *series);
         samples.push_back({*series, ts_ms, sample.value});
     }
     return samples;

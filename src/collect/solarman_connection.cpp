@@ -67,6 +67,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         std::optional<std::uint16_t> sensor_type;
         std::string logger_firmware;
         bool warned_no_map = false;
+        SeriesCache series;
     };
 
     // On the strand: hands the next complete frame to a worker, unless one is in flight.
@@ -155,7 +156,10 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
                 }
                 collector.counters_.write_failures.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("solarman: samples of logger {} not stored: {}", serial, written.error().message);
-                if (written.error().code == Errc::kNotFound) collector.directory_.Forget(kSource, serial);
+                if (written.error().code == Errc::kNotFound) {  // the device or a series was deleted meanwhile
+                    collector.directory_.Forget(kSource, serial);
+                    state->link->Post([state] { state->series.ids.clear(); });
+                }
                 // Busy or shutting down: no acknowledgement, so the logger keeps the data and sends it again.
                 const bool transient =
                     written.error().code == Errc::kUnavailable || written.error().code == Errc::kResourceExhausted;
@@ -208,7 +212,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         }
 
         WarnIfFailed(c.directory_.UpdateFacts(device, FactsOf(*report)), serial);
-        return collect::SamplesOf(c.directory_, device, *report, *ts_ms);
+        return collect::SamplesOf(c.directory_, device, *report, *ts_ms, s.series);
     }
 
     // Real time: the receive time (and the logger's clock error is noted). Historic: the logger's time, corrected

@@ -124,8 +124,8 @@ std::unique_ptr<SolarmanPollers::Running> SolarmanPollers::StartPoller(const sto
     spdlog::info("solarman: polling logger {} at {} every {} s ({})", device.serial, device.poll_address,
                  options_.interval.count() / 1000, target->map.name);
     PollLoopCallbacks callbacks;
-    callbacks.on_report = [this, known = std::make_shared<store::Device>(device)](const DataReport& report,
-                                                                                  Timestamp received) {
+    callbacks.on_report = [this, known = std::make_shared<store::Device>(device),
+                           cache = std::make_shared<SeriesCache>()](const DataReport& report, Timestamp received) {
         store::Device& polled = *known;  // only this poller's thread touches it
         const auto facts = FactsOf(report);
         if (auto updated = directory_.UpdateFacts(polled, facts); !updated) {
@@ -134,10 +134,11 @@ std::unique_ptr<SolarmanPollers::Running> SolarmanPollers::StartPoller(const sto
             if (facts.firmware) polled.firmware = *facts.firmware;
             if (facts.rated_power_w) polled.rated_power_w = facts.rated_power_w;
         }
-        auto samples = SamplesOf(directory_, polled, report, ToMillis(received));
+        auto samples = SamplesOf(directory_, polled, report, ToMillis(received), *cache);
         if (samples.empty()) return;
         if (auto written = engine_.Write(domain::Access::ForDeviceKey(polled.tenant), samples); !written) {
             spdlog::warn("solarman: samples of '{}' not stored: {}", polled.name, written.error().message);
+            cache->ids.clear();
         }
     };
     running->thread = std::jthread([this, poller = running->poller.get(), callbacks](std::stop_token stop) {

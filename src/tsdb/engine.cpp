@@ -197,9 +197,14 @@ void Engine::ApplyBatch(std::span<const SeriesSample> samples) {
     SeriesState* state = nullptr;
     for (const SeriesSample& s : samples) {
         if (state == nullptr || state->info.id != s.series) {
-            auto info = InfoFor(s.series);  // cached by validation
-            if (!info) continue;
-            state = &StateFor(*info);
+            // Known series first: no info lock and no SeriesInfo copy per sample on the hot path.
+            if (auto it = states_.find(s.series); it != states_.end()) {
+                state = it->second.get();
+            } else {
+                auto info = InfoFor(s.series);  // cached by validation
+                if (!info) continue;
+                state = &StateFor(*info);
+            }
         }
         ApplySample(*state, Sample{s.ts_ms, s.value}, rules_);
     }

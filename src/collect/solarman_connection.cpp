@@ -68,6 +68,9 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         std::string logger_firmware;
         bool warned_no_map = false;
         SeriesCache series;
+        std::optional<store::Device> device;  // see Known()
+        std::uint32_t device_serial = 0;
+        Timestamp device_fetched;
     };
 
     // On the strand: hands the next complete frame to a worker, unless one is in flight.
@@ -127,7 +130,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         const std::string serial = std::to_string(frame.logger_serial);
         std::string details;
         if (frame.control == solarman::ControlCode::kHello) details = NoteHello(s, frame);
-        auto device = c.directory_.Lookup(kSource, serial, s.link->remote_address(), details);
+        auto device = Known(s, frame.logger_serial, serial, details);
         if (!device) {
             spdlog::warn("solarman: device lookup for logger {} failed: {}", serial, device.error().message);
             return Complete(state, std::nullopt, /*close=*/true);  // no reply: the logger sends it again later
@@ -137,8 +140,9 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
             return Complete(state, std::move(reply_bytes));
         }
         const store::Device& known = **device;
-        if (frame.control == solarman::ControlCode::kHello && !s.logger_firmware.empty()) {
-            WarnIfFailed(c.directory_.UpdateFacts(known, {s.logger_firmware, std::nullopt}), serial);
+        // The inverter's firmware (from data frames) is the device's; the logger's is only a stand-in until then.
+        if (frame.control == solarman::ControlCode::kHello && !s.logger_firmware.empty() && known.firmware.empty()) {
+            UpdateFacts(s, known, {s.logger_firmware, std::nullopt}, serial);
         }
         if (frame.control != solarman::ControlCode::kData) return Complete(state, std::move(reply_bytes));
         c.counters_.data_frames.fetch_add(1, std::memory_order_relaxed);
@@ -158,13 +162,42 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
                 spdlog::warn("solarman: samples of logger {} not stored: {}", serial, written.error().message);
                 if (written.error().code == Errc::kNotFound) {  // the device or a series was deleted meanwhile
                     collector.directory_.Forget(kSource, serial);
-                    state->link->Post([state] { state->series.ids.clear(); });
+                    state->link->Post([state] {
+                        state->series.ids.clear();
+                        state->device.reset();
+                    });
                 }
                 // Busy or shutting down: no acknowledgement, so the logger keeps the data and sends it again.
                 const bool transient =
                     written.error().code == Errc::kUnavailable || written.error().code == Errc::kResourceExhausted;
                 Complete(state, transient ? std::nullopt : std::move(reply_bytes), transient);
             });
+    }
+
+    // The registered device of this connection's logger. A connection keeps what it was told for the directory's
+    // refresh time, so the hot path takes no lock; unclaimed loggers ask every time (their frames are counted).
+    static Result<std::optional<store::Device>> Known(State& s, std::uint32_t logger_serial, const std::string& serial,
+                                                      const std::string& details) {
+        SolarmanCollector& c = s.collector;
+        const Timestamp now = c.clock_.Now();
+        if (s.device && s.device_serial == logger_serial && details.empty() &&
+            now - s.device_fetched < c.options_.directory.refresh) {
+            return s.device;
+        }
+        MH_ASSIGN_OR_RETURN(auto device, c.directory_.Lookup(kSource, serial, s.link->remote_address(), details));
+        s.device = device;
+        s.device_serial = logger_serial;
+        s.device_fetched = now;
+        return device;
+    }
+
+    static void UpdateFacts(State& s, const store::Device& device, const store::DeviceFacts& facts,
+                            const std::string& serial) {
+        auto updated = s.collector.directory_.UpdateFacts(device, facts);
+        WarnIfFailed(updated, serial);
+        if (!updated || !s.device) return;
+        if (facts.firmware) s.device->firmware = *facts.firmware;
+        if (facts.rated_power_w) s.device->rated_power_w = facts.rated_power_w;
     }
 
     static std::string NoteHello(State& s, const solarman::Frame& frame) {
@@ -211,7 +244,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
             return std::nullopt;
         }
 
-        WarnIfFailed(c.directory_.UpdateFacts(device, FactsOf(*report)), serial);
+        UpdateFacts(s, device, FactsOf(*report), serial);
         return collect::SamplesOf(c.directory_, device, *report, *ts_ms, s.series);
     }
 

@@ -28,6 +28,7 @@ Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const do
     AddTenantRoutes();
     AddDeviceRoutes();
     AddSampleRoutes();
+    AddCompatRoutes();
     AddQueryRoutes();
 }
 

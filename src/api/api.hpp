@@ -93,6 +93,7 @@ class Api final : public net::Handler {
     void AddTenantRoutes();
     void AddDeviceRoutes();
     void AddSampleRoutes();
+    void AddCompatRoutes();
     void AddQueryRoutes();
 
     Status Authenticate(Call& call, Auth auth);

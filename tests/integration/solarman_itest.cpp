@@ -233,6 +233,33 @@ TEST_F(SolarmanTest, GarbageClosesOnlyItsOwnConnection) {
     ExpectReply(good, beat3);
 }
 
+TEST_F(SolarmanTest, ThePredecessorsMeasurementsEndpointRoutesBySerial) {
+    const std::string tenant = MakeTenant("legacy");
+    auto d = Call("POST", "/api/v1/tenants/" + tenant + "/devices",
+                  R"({"name":"Old","source":"solarman","serial":"4300000001"})");
+    ASSERT_EQ(d.status, 201) << d.body;
+    const std::string device(Parse(d.body).at("id").as_string());
+    const std::int64_t ts = NowMs() - 60'000;
+    auto posted = Call("POST", "/api/measurements",
+                       R"({"serial_logger":"4300000001","total_output_power":812.5,"yield_day_wh":1500,"timestamp":)" +
+                           std::to_string(ts) + "}");
+    ASSERT_EQ(posted.status, 201) << posted.body;
+    EXPECT_EQ(Parse(posted.body).at("stored").as_int64(), 2);
+    auto series = SeriesOf(tenant, device);
+    auto power = Parse(Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["power_ac"] + "/latest").body);
+    EXPECT_EQ(power.at("value").to_number<double>(), 812.5);
+    auto today = Parse(Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["energy_today"] + "/latest").body);
+    EXPECT_EQ(today.at("value").to_number<double>(), 1.5);  // Wh in, kWh stored
+
+    EXPECT_EQ(Call("POST", "/api/measurements", R"({"serial_logger":"999","total_output_power":1})").status, 404);
+    EXPECT_EQ(Call("POST", "/api/measurements", R"({"serial_logger":"4300000001","total_output_power":"x"})").status,
+              422);
+    EXPECT_EQ(Call("POST", "/api/measurements", "{oops").status, 422);
+    EXPECT_EQ(
+        client_.Request("POST", "/api/measurements", R"({"serial_logger":"4300000001","total_output_power":1})").status,
+        401);
+}
+
 TEST_F(SolarmanTest, PullModePollsALoggerOnTheLan) {
     // A simulated logger that answers Modbus reads, as `meterhub sim solarman --listen` plays it.
     Background logger({"sim", "solarman", "--listen", "--port", "0", "--first-serial", "4200000000"});

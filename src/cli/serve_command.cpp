@@ -22,6 +22,7 @@
 #include "domain/passwords.hpp"
 #include "domain/secrets.hpp"
 #include "net/http_server.hpp"
+#include "net/mail_outbox.hpp"
 #include "net/stream_server.hpp"
 #include "sim/solar.hpp"
 
@@ -197,11 +198,6 @@ int Serve(const Config& config, bool demo) {
     if (!rt) return Fail(rt.error());
     Runtime& runtime = **rt;
     if (auto status = runtime.OpenEngine(false); !status) return Fail(status.error());
-    if (!config.smtp.host.empty()) {
-        return Fail(MakeError(Errc::kNotImplemented,
-                              "smtp: sending e-mail is not implemented yet; leave smtp.host empty and the e-mails "
-                              "(verification and reset links) are written to the log"));
-    }
     auto secret = JwtSecret(config);
     if (!secret) return Fail(secret.error());
     const domain::JwtIssuer jwt(*secret);
@@ -211,8 +207,20 @@ int Serve(const Config& config, bool demo) {
     api_options.requests_per_minute = config.auth.api_requests_per_minute;
     api_options.public_url = config.http.public_url;
     api_options.cookie_secure = config.auth.cookie_secure;
-    auto mail = [](const std::string& to, const std::string& subject, const std::string& body) {
-        spdlog::info("e-mail to {} (no SMTP server configured): {}\n{}", to, subject, body);
+    std::unique_ptr<net::MailOutbox> outbox;
+    if (!config.smtp.host.empty()) {
+        net::OutboxOptions mail_options;
+        mail_options.smtp.host = config.smtp.host;
+        mail_options.smtp.port = static_cast<std::uint16_t>(config.smtp.port);
+        outbox = std::make_unique<net::MailOutbox>(mail_options, runtime.clock);
+    }
+    auto mail = [&outbox, from = config.smtp.from](const std::string& to, const std::string& subject,
+                                                   const std::string& body) {
+        if (outbox) {
+            outbox->Post({from, to, subject, body});
+        } else {
+            spdlog::info("e-mail to {} (no SMTP server configured): {}\n{}", to, subject, body);
+        }
     };
     api::Api api(*runtime.store, *runtime.engine, runtime.clock, jwt, mail, api_options);
     auto server = net::HttpServer::Start(ServerOptionsFrom(config), api);

@@ -66,8 +66,8 @@ struct SolarmanConfig {
 };
 
 struct SmtpConfig {
-    std::string host;  // empty: e-mails are written to the log instead of sent
-    std::int64_t port = 587;
+    std::string host;  // empty: e-mails are written to the log instead of sent (plain SMTP relay, no TLS/AUTH)
+    std::int64_t port = 25;
     std::string from = "meterhub@localhost";
 };
 

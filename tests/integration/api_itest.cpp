@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "server.hpp"
+#include "smtp_sink.hpp"
 
 namespace mh::testing {
 namespace {
@@ -69,8 +70,8 @@ class ApiTest : public ::testing::Test {
                            R"({"email":")" + name + R"(@example.org","role":"owner"})", admin);
         EXPECT_EQ(member.status, 200) << member.body;
         h.token = Login(name + "@example.org", "a good password");
-        auto d = Call("POST", "/api/v1/tenants/" + h.tenant + "/devices", R"({"name":"Roof","serial":"S-)" + name + "\"}",
-                      h.token);
+        auto d = Call("POST", "/api/v1/tenants/" + h.tenant + "/devices",
+                      R"({"name":"Roof","serial":"S-)" + name + "\"}", h.token);
         EXPECT_EQ(d.status, 201) << d.body;
         h.device = std::string(Parse(d.body).at("id").as_string());
         auto s = Call("POST", "/api/v1/tenants/" + h.tenant + "/series",
@@ -184,15 +185,15 @@ TEST_F(ApiTest, IngestQueryAndExport) {
     ASSERT_EQ(latest.status, 200) << latest.body;
     EXPECT_EQ(Parse(latest.body).at("value").as_double(), 1119.0);
 
-    auto range = Call("GET", base + "/series/" + h.series + "/range?from=1780000000000&to=1780007200000&points=10", "",
-                      h.token);
+    auto range =
+        Call("GET", base + "/series/" + h.series + "/range?from=1780000000000&to=1780007200000&points=10", "", h.token);
     ASSERT_EQ(range.status, 200) << range.body;
     EXPECT_LE(Parse(range.body).at("points").as_array().size(), 10u);
 
     // The device + metric form and the line format.
-    auto by_name = Call("POST", base + "/samples",
-                        R"([{"device":")" + h.device + R"(","metric":"power_ac","ts":"2026-05-28T20:00:00Z","value":5}])",
-                        h.token);
+    auto by_name = Call(
+        "POST", base + "/samples",
+        R"([{"device":")" + h.device + R"(","metric":"power_ac","ts":"2026-05-28T20:00:00Z","value":5}])", h.token);
     EXPECT_EQ(by_name.status, 201) << by_name.body;
     auto lines = Call("POST", base + "/samples", "# a comment\n" + h.series + " 1780010000000 7.5\n", h.token,
                       {{"Content-Type", "text/plain"}});
@@ -204,8 +205,8 @@ TEST_F(ApiTest, IngestQueryAndExport) {
     ASSERT_EQ(csv.status, 200) << csv.body;
     EXPECT_EQ(csv.Header("transfer-encoding"), "chunked");
     EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 1 + 120 + 2);
-    auto exported = Call("GET", base + "/export?device=" + h.device + "&from=1779000000000&to=1781000000000&format=json",
-                         "", h.token);
+    auto exported = Call(
+        "GET", base + "/export?device=" + h.device + "&from=1779000000000&to=1781000000000&format=json", "", h.token);
     ASSERT_EQ(exported.status, 200);
     EXPECT_EQ(Parse(exported.body).as_array().size(), 122u);
 }
@@ -217,13 +218,13 @@ TEST_F(ApiTest, BadSamplesAreRefusedWholeWithTheirIndex) {
     const std::string s = "\"series\":\"" + h.series + "\"";
     ExpectError(one("{" + s + R"(,"ts":1780000000000,"value":"high"})"), 422, "invalid_argument");
     ExpectError(one("{" + s + R"(,"ts":1780000000000})"), 422, "invalid_argument");
-    ExpectError(one("{" + s + R"(,"ts":100,"value":1})"), 422, "invalid_argument");          // 1970
+    ExpectError(one("{" + s + R"(,"ts":100,"value":1})"), 422, "invalid_argument");             // 1970
     ExpectError(one("{" + s + R"(,"ts":99999999999999,"value":1})"), 422, "invalid_argument");  // far future
     ExpectError(one("{" + s + R"(,"ts":"yesterday","value":1})"), 422, "invalid_argument");
     ExpectError(one(R"({"series":"12345","ts":1780000000000,"value":1})"), 404, "not_found");
-    auto mixed = Call("POST", base,
-                      "[{" + s + R"(,"ts":1780000000000,"value":1},{)" + s + R"(,"ts":1780000060000,"value":"x"}])",
-                      h.token);
+    auto mixed =
+        Call("POST", base,
+             "[{" + s + R"(,"ts":1780000000000,"value":1},{)" + s + R"(,"ts":1780000060000,"value":"x"}])", h.token);
     ExpectError(mixed, 422, "invalid_argument");
     EXPECT_NE(mixed.body.find("samples[1].value"), std::string::npos) << mixed.body;
     auto latest = Call("GET", "/api/v1/tenants/" + h.tenant + "/series/" + h.series + "/latest", "", h.token);
@@ -255,17 +256,17 @@ TEST_F(ApiTest, TenantsAreIsolated) {
     auto a = MakeHousehold("alpha");
     auto b = MakeHousehold("beta");
     const std::string b_base = "/api/v1/tenants/" + b.tenant;
-    for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-             {"GET", b_base},
-             {"GET", b_base + "/devices"},
-             {"GET", b_base + "/devices/" + b.device},
-             {"DELETE", b_base + "/devices/" + b.device},
-             {"GET", b_base + "/series"},
-             {"GET", b_base + "/series/" + b.series + "/latest"},
-             {"GET", b_base + "/series/" + b.series + "/range"},
-             {"GET", b_base + "/export?series=" + b.series},
-             {"GET", b_base + "/members"},
-             {"GET", b_base + "/api-keys"}}) {
+    for (const auto& [method, target] :
+         std::vector<std::pair<std::string, std::string>>{{"GET", b_base},
+                                                          {"GET", b_base + "/devices"},
+                                                          {"GET", b_base + "/devices/" + b.device},
+                                                          {"DELETE", b_base + "/devices/" + b.device},
+                                                          {"GET", b_base + "/series"},
+                                                          {"GET", b_base + "/series/" + b.series + "/latest"},
+                                                          {"GET", b_base + "/series/" + b.series + "/range"},
+                                                          {"GET", b_base + "/export?series=" + b.series},
+                                                          {"GET", b_base + "/members"},
+                                                          {"GET", b_base + "/api-keys"}}) {
         ExpectError(Call(method, target, "", a.token), 404, "not_found");
     }
     // A's own tenant does not reach B's rows either.
@@ -299,6 +300,25 @@ TEST_F(ApiTest, HostileFieldsAreStoredAsTextAndReturnedAsValidJson) {
     EXPECT_EQ(Parse(list.body).at("devices").as_array().size(), 5u);  // Roof + 4, and the table still exists
 }
 
+TEST(ApiMail, SignUpSendsTheVerificationLinkThroughSmtpAndItWorks) {
+    SmtpSink sink;
+    ServerProcess server({"--set", "smtp.host=127.0.0.1", "--set", "smtp.port=" + std::to_string(sink.port()), "--set",
+                          "smtp.from=meterhub@example.org"});
+    HttpClient client(server.port());
+    auto signup =
+        client.Request("POST", "/api/v1/auth/signup", R"({"email":"new@example.org","password":"a good password"})");
+    ASSERT_EQ(signup.status, 201) << signup.body;
+    auto mails = sink.WaitFor(1);
+    ASSERT_EQ(mails.size(), 1u) << "no e-mail reached the SMTP server";
+    EXPECT_EQ(mails[0].rcpt_to, "<new@example.org>");
+    EXPECT_EQ(mails[0].mail_from, "<meterhub@example.org>");
+    const auto at = mails[0].data.find("token=");
+    ASSERT_NE(at, std::string::npos) << mails[0].data;
+    const std::string token = mails[0].data.substr(at + 6, mails[0].data.find('\n', at) - at - 6);
+    auto verified = client.Request("POST", "/api/v1/auth/verify", R"({"token":")" + token + "\"}");
+    EXPECT_EQ(verified.status, 200) << verified.body;
+}
+
 TEST(ApiLimits, LoginIsRateLimited) {
     ServerProcess server;
     HttpClient client(server.port());
@@ -318,8 +338,8 @@ TEST_F(ApiTest, ViewersCannotWrite) {
     auto h = MakeHousehold("viewers");
     auto signup = Call("POST", "/api/v1/auth/signup", R"({"email":"viewer@example.org","password":"a good password"})");
     ASSERT_EQ(signup.status, 201);
-    ASSERT_EQ(Call("PUT", "/api/v1/tenants/" + h.tenant + "/members", R"({"email":"viewer@example.org","role":"viewer"})",
-                   h.token)
+    ASSERT_EQ(Call("PUT", "/api/v1/tenants/" + h.tenant + "/members",
+                   R"({"email":"viewer@example.org","role":"viewer"})", h.token)
                   .status,
               200);
     const std::string viewer = Login("viewer@example.org", "a good password");

@@ -1,5 +1,6 @@
 #include "api/api.hpp"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "api/errors.hpp"
@@ -7,8 +8,6 @@
 #include "domain/access.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/secrets.hpp"
-
-#include <sodium.h>
 
 namespace mh::api {
 
@@ -22,7 +21,8 @@ Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const do
       options_(std::move(options)),
       login_by_ip_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
       login_by_account_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
-      api_by_token_(clock, options_.requests_per_minute, std::chrono::seconds(60)) {
+      api_by_token_(clock, options_.requests_per_minute, std::chrono::seconds(60)),
+      api_keys_(store, clock) {
     AddOperationsRoutes();
     AddAuthRoutes();
     AddTenantRoutes();
@@ -42,7 +42,9 @@ void Api::AddReadinessCheck(std::string name, ReadinessCheck check) {
     readiness_.emplace_back(std::move(name), std::move(check));
 }
 
-void Api::AddMetricsSource(std::function<void(std::string&)> source) { metrics_sources_.push_back(std::move(source)); }
+void Api::AddMetricsSource(std::function<void(std::string&)> source) {
+    metrics_sources_.push_back(std::move(source));
+}
 
 void Api::Handle(net::Request request, net::Reply reply) {
     auto call = std::make_shared<Call>();
@@ -57,8 +59,9 @@ void Api::Handle(net::Request request, net::Reply reply) {
             std::string allow;
             for (auto m : match.allowed) allow += (allow.empty() ? "" : ", ") + std::string(net::MethodName(m));
             call->extra_headers.emplace_back("allow", allow);
-            return Finish(call, ErrorResponse(405, "method_not_allowed",
-                                              std::string(net::MethodName(call->request.method)) + " is not allowed here"));
+            return Finish(call,
+                          ErrorResponse(405, "method_not_allowed",
+                                        std::string(net::MethodName(call->request.method)) + " is not allowed here"));
         }
         return Fail(call, MakeError(Errc::kNotFound, "no such route: " + call->request.path));
     }
@@ -67,7 +70,8 @@ void Api::Handle(net::Request request, net::Reply reply) {
         if (status.error().code == Errc::kResourceExhausted) {
             return Finish(call, ErrorResponse(429, "rate_limited", status.error().message));
         }
-        if (status.error().code == Errc::kUnauthenticated) call->extra_headers.emplace_back("www-authenticate", "Bearer");
+        if (status.error().code == Errc::kUnauthenticated)
+            call->extra_headers.emplace_back("www-authenticate", "Bearer");
         return Fail(call, status.error());
     }
     try {
@@ -96,7 +100,7 @@ Status Api::Authenticate(Call& call, Auth auth) {
     } else if (api_key && auth == Auth::kUserOrKey) {
         const auto prefix = domain::ApiKeyPrefix(*api_key);
         if (!prefix) return MakeError(Errc::kUnauthenticated, "malformed API key");
-        auto key = store_.FindApiKey(*prefix);
+        auto key = api_keys_.Find(*prefix);
         if (!key || !domain::ApiKeyMatches(*api_key, key->secret_hash)) {
             return MakeError(Errc::kUnauthenticated, "invalid API key");
         }
@@ -137,7 +141,8 @@ Status Api::AuthenticateSession(Call& call, std::string_view cookie_header) {
         if (part.starts_with("mh_session=")) value = std::string(part.substr(11));
         at = end + 1;
     }
-    if (value.empty()) return MakeError(Errc::kUnauthenticated, "authentication required (Authorization: Bearer <token>)");
+    if (value.empty())
+        return MakeError(Errc::kUnauthenticated, "authentication required (Authorization: Bearer <token>)");
     const std::string hash = domain::Sha256Hex(value);
     MH_ASSIGN_OR_RETURN(auto session, store_.FindSession(hash, clock_.Now()));
     const auto method = call.request.method;
@@ -176,8 +181,7 @@ Result<TenantScope> Api::WriteScopeFor(const Call& call) {
 void Api::Finish(const std::shared_ptr<Call>& call, net::Response response) {
     for (auto& header : call->extra_headers) response.headers.push_back(std::move(header));
     call->extra_headers.clear();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - call->started).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - call->started).count();
     metrics_.Observe(*call->route, response.status, seconds);
     auto reply = std::move(call->reply);
     if (reply) reply(std::move(response));

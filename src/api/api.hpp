@@ -13,6 +13,7 @@
 
 #include "api/ingest_parser.hpp"
 #include "api/metrics.hpp"
+#include "api/api_key_cache.hpp"
 #include "api/router.hpp"
 #include "core/clock.hpp"
 #include "core/tenant_scope.hpp"
@@ -117,6 +118,7 @@ class Api final : public net::Handler {
     domain::RateLimiter login_by_ip_;
     domain::RateLimiter login_by_account_;
     domain::RateLimiter api_by_token_;
+    ApiKeyCache api_keys_;
     std::vector<std::pair<std::string, ReadinessCheck>> readiness_;
     std::vector<std::function<void(std::string&)>> metrics_sources_;
 };

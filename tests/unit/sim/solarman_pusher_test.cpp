@@ -630,7 +630,9 @@ TEST(RunSolarmanPushers, ReconnectsOnSchedule) {
     options.interval = 5ms;
     options.reconnect_every = 30ms;
     PusherRun run(options, clock);
-    EXPECT_TRUE(WaitFor([&] { return run.stats().reconnects.load() >= 4; }));
+    // The reconnect counter rises when the connection opens, before its hello arrives: wait for the hellos.
+    EXPECT_TRUE(WaitFor(
+        [&] { return run.stats().reconnects.load() >= 4 && Count(server.frames(), sm::ControlCode::kHello) >= 6u; }));
     run.Stop();
     ASSERT_TRUE(run.Finished());
     EXPECT_EQ(run.stats().replies_bad.load(), 0u);

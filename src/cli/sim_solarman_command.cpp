@@ -29,6 +29,7 @@ struct SolarmanArgs {
     std::int64_t frames = 0;
     bool listen = false;
     std::string map = "deye_micro_modbus";
+    int threads = 2;
 };
 
 // Waits for SIGINT/SIGTERM, or until `done` says the work is over; prints `progress` every few seconds.
@@ -62,6 +63,7 @@ int Push(const SolarmanArgs& args) {
     options.interval = std::chrono::milliseconds(static_cast<std::int64_t>(args.interval_s * 1000));
     options.first_logger_serial = args.first_serial;
     options.data_frames_per_logger = static_cast<std::uint64_t>(args.frames);
+    options.threads = static_cast<std::size_t>(args.threads);
     auto layout = sim::ParsePushLayout(args.layout);
     if (!layout) return Fail(MakeError(Errc::kInvalidArgument, "--layout must be deye_micro or sensor_02b0"));
     options.layout = *layout;
@@ -147,6 +149,9 @@ void AddSimSolarmanCommand(CLI::App& sim, Action& action) {
     cmd->add_option("--first-serial", args->first_serial, "Serial of the first logger")->capture_default_str();
     cmd->add_option("--frames", args->frames, "Data frames per logger, then stop (0: until Ctrl-C)")
         ->capture_default_str();
+    cmd->add_option("--threads", args->threads, "Client threads (push mode)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
     cmd->add_flag("--listen", args->listen, "Pull mode: answer Modbus reads like a logger on the LAN");
     cmd->add_option("--map", args->map, "Register map for --listen")->capture_default_str();
     cmd->callback(

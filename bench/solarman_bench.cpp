@@ -122,15 +122,23 @@ void BM_Heartbeat(benchmark::State& state) {
 BENCHMARK(BM_Heartbeat);
 
 // Data frame: framed, decoded, payload decoded through the built-in map, reply built and encoded.
+// The data frame of the layout in state.range(0), labelled; nullopt (and the benchmark skipped) if it cannot be
+// built.
+std::optional<sm::Frame> DataFrameFor(benchmark::State& state, sim::LoggerFrames& frames, PushLayout layout) {
+    auto frame = frames.Data(Reading(layout), kDeviceTime);
+    if (!frame) {
+        state.SkipWithError(frame.error().message.c_str());
+        return std::nullopt;
+    }
+    state.SetLabel(std::string(sim::PushLayoutName(layout)));
+    return std::move(*frame);
+}
+
 void BM_DataFrame(benchmark::State& state) {
     const auto layout = static_cast<PushLayout>(state.range(0));
     sim::LoggerFrames frames = MakeFrames(layout);
-    const auto frame = frames.Data(Reading(layout), kDeviceTime);
-    if (!frame) {
-        state.SkipWithError(frame.error().message.c_str());
-        return;
-    }
-    state.SetLabel(std::string(sim::PushLayoutName(layout)));
+    const auto frame = DataFrameFor(state, frames, layout);
+    if (!frame) return;
     Run(state, *frame, &frames.map());
 }
 BENCHMARK(BM_DataFrame)
@@ -141,12 +149,8 @@ BENCHMARK(BM_DataFrame)
 void BM_DecodeDataPayload(benchmark::State& state) {
     const auto layout = static_cast<PushLayout>(state.range(0));
     sim::LoggerFrames frames = MakeFrames(layout);
-    const auto frame = frames.Data(Reading(layout), kDeviceTime);
-    if (!frame) {
-        state.SkipWithError(frame.error().message.c_str());
-        return;
-    }
-    state.SetLabel(std::string(sim::PushLayoutName(layout)));
+    const auto frame = DataFrameFor(state, frames, layout);
+    if (!frame) return;
     for (auto _ : state) {
         auto report = sm::DecodeDataPayload(frame->payload, frames.map());
         benchmark::DoNotOptimize(report);

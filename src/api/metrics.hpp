@@ -3,12 +3,19 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace mh::api {
+
+enum class MetricType { kCounter, kGauge };
+
+// Appends one unlabelled metric with its HELP and TYPE lines in Prometheus text exposition format.
+void AppendMetric(std::string& out, std::string_view name, std::string_view help, MetricType type, std::int64_t value);
 
 class RequestMetrics {
   public:
@@ -17,8 +24,8 @@ class RequestMetrics {
     void Render(std::string& out) const;
 
   private:
-    static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,  0.025,
-                                                        0.05,   0.1,   0.25,   0.5,   1.0,   2.5};
+    static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                        0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
     mutable std::mutex mutex_;
     std::map<std::pair<std::string, int>, std::uint64_t> requests_;
     std::array<std::uint64_t, kBuckets.size()> bucket_counts_{};

@@ -92,6 +92,7 @@ void Api::AddCompatRoutes() {
             // Samples by tenant: a request may name loggers of several tenants.
             std::map<std::int64_t, std::vector<tsdb::SeriesSample>> by_tenant;
             std::map<std::string, store::Device> devices;
+            std::map<std::pair<std::int64_t, std::string_view>, SeriesId> series_ids;  // once per device and metric
             for (std::size_t i = 0; i < items->size(); ++i) {
                 auto m = ParseMeasurement((*items)[i], i, now_ms);
                 if (!m) return Fail(call, m.error());
@@ -111,9 +112,13 @@ void Api::AddCompatRoutes() {
                 for (const auto& [metric_name, value] : m->values) {
                     const Metric& metric = *std::find_if(std::begin(kMetrics), std::end(kMetrics),
                                                          [&](const Metric& x) { return x.metric == metric_name; });
-                    auto series = store_.EnsureSeries(scope, {device.id, metric.metric, metric.unit, metric.kind});
-                    if (!series) return Fail(call, series.error());
-                    by_tenant[device.tenant.value()].push_back({series->id, m->ts_ms, value});
+                    auto [id, fresh] = series_ids.try_emplace({device.id.value(), metric.metric});
+                    if (fresh) {
+                        auto series = store_.EnsureSeries(scope, {device.id, metric.metric, metric.unit, metric.kind});
+                        if (!series) return Fail(call, series.error());
+                        id->second = series->id;
+                    }
+                    by_tenant[device.tenant.value()].push_back({id->second, m->ts_ms, value});
                 }
             }
             std::size_t stored = 0;

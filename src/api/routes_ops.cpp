@@ -10,9 +10,8 @@ namespace mh::api {
 void Api::AddOperationsRoutes() {
     using net::Method;
 
-    Add(Method::kGet, "/healthz", Auth::kNone, "Liveness: the process answers", [this](std::shared_ptr<Call> call) {
-        Finish(call, net::Response::Json(200, R"({"status":"ok"})"));
-    });
+    Add(Method::kGet, "/healthz", Auth::kNone, "Liveness: the process answers",
+        [this](std::shared_ptr<Call> call) { Finish(call, net::Response::Json(200, R"({"status":"ok"})")); });
 
     Add(Method::kGet, "/readyz", Auth::kNone, "Readiness: database reachable, ingest queue not saturated",
         [this](std::shared_ptr<Call> call) {
@@ -24,7 +23,8 @@ void Api::AddOperationsRoutes() {
             ready = ready && db_ok;
             const auto stats = engine_.stats();
             const bool queue_ok = stats.queued_samples < engine_.options().max_queue_samples * 9 / 10;
-            checks["ingest_queue"] = queue_ok ? std::string("ok") : fmt::format("{} samples waiting", stats.queued_samples);
+            checks["ingest_queue"] =
+                queue_ok ? std::string("ok") : fmt::format("{} samples waiting", stats.queued_samples);
             ready = ready && queue_ok;
             for (const auto& [name, check] : readiness_) {
                 auto status = check();
@@ -38,20 +38,14 @@ void Api::AddOperationsRoutes() {
     Add(Method::kGet, "/metrics", Auth::kNone, "Prometheus metrics", [this](std::shared_ptr<Call> call) {
         std::string out;
         const auto s = engine_.stats();
-        out += fmt::format(
-            "# HELP meterhub_ingest_samples_total Samples stored.\n# TYPE meterhub_ingest_samples_total counter\n"
-            "meterhub_ingest_samples_total {}\n"
-            "# HELP meterhub_ingest_batches_total Batches stored.\n# TYPE meterhub_ingest_batches_total counter\n"
-            "meterhub_ingest_batches_total {}\n"
-            "# HELP meterhub_log_appends_total Group commits to the sample log.\n"
-            "# TYPE meterhub_log_appends_total counter\nmeterhub_log_appends_total {}\n"
-            "# HELP meterhub_ingest_queue_samples Samples waiting for the log.\n"
-            "# TYPE meterhub_ingest_queue_samples gauge\nmeterhub_ingest_queue_samples {}\n"
-            "# HELP meterhub_checkpoints_total Checkpoints written.\n# TYPE meterhub_checkpoints_total counter\n"
-            "meterhub_checkpoints_total {}\n"
-            "# HELP meterhub_checkpoint_failures_total Checkpoints that failed.\n"
-            "# TYPE meterhub_checkpoint_failures_total counter\nmeterhub_checkpoint_failures_total {}\n",
-            s.samples_written, s.batches_written, s.log_appends, s.queued_samples, s.checkpoints, s.checkpoint_failures);
+        using enum MetricType;
+        AppendMetric(out, "meterhub_ingest_samples_total", "Samples stored.", kCounter, s.samples_written);
+        AppendMetric(out, "meterhub_ingest_batches_total", "Batches stored.", kCounter, s.batches_written);
+        AppendMetric(out, "meterhub_log_appends_total", "Group commits to the sample log.", kCounter, s.log_appends);
+        AppendMetric(out, "meterhub_ingest_queue_samples", "Samples waiting for the log.", kGauge, s.queued_samples);
+        AppendMetric(out, "meterhub_checkpoints_total", "Checkpoints written.", kCounter, s.checkpoints);
+        AppendMetric(out, "meterhub_checkpoint_failures_total", "Checkpoints that failed.", kCounter,
+                     s.checkpoint_failures);
         metrics_.Render(out);
         for (const auto& source : metrics_sources_) source(out);
         Finish(call, net::Response::Text(200, std::move(out), "text/plain; version=0.0.4; charset=utf-8"));
@@ -99,15 +93,17 @@ std::string Api::OpenApiJson() const {
         if (route.auth == Auth::kUser || route.auth == Auth::kAdmin) {
             op["security"] = json::array{json::object{{"bearer", json::array{}}}};
         } else if (route.auth == Auth::kUserOrKey) {
-            op["security"] = json::array{json::object{{"bearer", json::array{}}}, json::object{{"apiKey", json::array{}}}};
+            op["security"] =
+                json::array{json::object{{"bearer", json::array{}}}, json::object{{"apiKey", json::array{}}}};
         }
         op["responses"] = json::object{
             {"200", json::object{{"description", "OK"}}},
-            {"default", json::object{{"description", "Error"},
-                                     {"content", json::object{{"application/json",
-                                                               json::object{{"schema", json::object{{"$ref",
-                                                                                                    "#/components/schemas/"
-                                                                                                    "Error"}}}}}}}}}};
+            {"default",
+             json::object{{"description", "Error"},
+                          {"content", json::object{{"application/json",
+                                                    json::object{{"schema", json::object{{"$ref",
+                                                                                          "#/components/schemas/"
+                                                                                          "Error"}}}}}}}}}};
         paths[pattern].emplace_object()[lower] = std::move(op);
     });
     json::object doc{
@@ -120,14 +116,16 @@ std::string Api::OpenApiJson() const {
               json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
                            {"apiKey", json::object{{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}},
              {"schemas",
-              json::object{{"Error",
-                            json::object{{"type", "object"},
-                                         {"properties",
-                                          json::object{{"error", json::object{{"type", "object"},
-                                                                              {"properties",
-                                                                               json::object{{"code", {{"type", "string"}}},
-                                                                                            {"message", {{"type", "string"}}},
-                                                                                            {"details", json::object{}}}}}}}}}}}}}}};
+              json::object{
+                  {"Error",
+                   json::object{
+                       {"type", "object"},
+                       {"properties",
+                        json::object{
+                            {"error", json::object{{"type", "object"},
+                                                   {"properties", json::object{{"code", {{"type", "string"}}},
+                                                                               {"message", {{"type", "string"}}},
+                                                                               {"details", json::object{}}}}}}}}}}}}}}};
     return json::serialize(doc);
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/api.hpp"
+#include "api/metrics.hpp"
 #include "cli/command.hpp"
 #include "cli/demo_loggers.hpp"
 #include "cli/runtime.hpp"
@@ -167,22 +168,20 @@ net::StreamOptions SolarmanListenOptions(const Config& config) {
 void AddSolarmanMetrics(api::Api& api, const collect::SolarmanCollector& collector, const net::StreamServer& server) {
     api.AddMetricsSource([&collector, &server](std::string& out) {
         const auto s = collector.stats();
-        const auto counter = [&out](const char* name, const char* help, std::uint64_t value, const char* type) {
-            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-                   std::to_string(value) + "\n";
+        const auto add = [&out](const char* name, const char* help, std::uint64_t value,
+                                api::MetricType type = api::MetricType::kCounter) {
+            api::AppendMetric(out, name, help, type, static_cast<std::int64_t>(value));
         };
-        counter("meterhub_solarman_connections_open", "Open Solarman logger connections.", server.stats().open,
-                "gauge");
-        counter("meterhub_solarman_frames_total", "Frames received from loggers.", s.frames, "counter");
-        counter("meterhub_solarman_replies_total", "Acknowledgements sent to loggers.", s.replies, "counter");
-        counter("meterhub_solarman_samples_total", "Samples stored from logger data frames.", s.samples, "counter");
-        counter("meterhub_solarman_unclaimed_frames_total", "Frames from loggers no tenant registered.",
-                s.unclaimed_frames, "counter");
-        counter("meterhub_solarman_bad_frames_total", "Byte runs that were not valid frames.", s.bad_frames, "counter");
-        counter("meterhub_solarman_undecodable_total", "Data frames without a usable field map.", s.undecodable,
-                "counter");
-        counter("meterhub_solarman_dropped_historic_total", "Historic frames with implausible times.",
-                s.dropped_historic, "counter");
+        add("meterhub_solarman_connections_open", "Open Solarman logger connections.", server.stats().open,
+            api::MetricType::kGauge);
+        add("meterhub_solarman_frames_total", "Frames received from loggers.", s.frames);
+        add("meterhub_solarman_replies_total", "Acknowledgements sent to loggers.", s.replies);
+        add("meterhub_solarman_samples_total", "Samples stored from logger data frames.", s.samples);
+        add("meterhub_solarman_unclaimed_frames_total", "Frames from loggers no tenant registered.",
+            s.unclaimed_frames);
+        add("meterhub_solarman_bad_frames_total", "Byte runs that were not valid frames.", s.bad_frames);
+        add("meterhub_solarman_undecodable_total", "Data frames without a usable field map.", s.undecodable);
+        add("meterhub_solarman_dropped_historic_total", "Historic frames with implausible times.", s.dropped_historic);
     });
 }
 
@@ -226,10 +225,8 @@ int Serve(const Config& config, bool demo) {
     auto server = net::HttpServer::Start(ServerOptionsFrom(config), api);
     if (!server) return Fail(server.error());
     api.AddMetricsSource([&server](std::string& out) {
-        out +=
-            "# HELP meterhub_http_open_connections Open HTTP connections.\n"
-            "# TYPE meterhub_http_open_connections gauge\nmeterhub_http_open_connections " +
-            std::to_string((*server)->open_connections()) + "\n";
+        api::AppendMetric(out, "meterhub_http_open_connections", "Open HTTP connections.", api::MetricType::kGauge,
+                          static_cast<std::int64_t>((*server)->open_connections()));
     });
     // Solarman loggers.
     auto maps = collect::FieldMapCatalog::Load(config.solarman.maps_dir);

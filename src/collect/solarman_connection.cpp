@@ -71,6 +71,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         std::optional<store::Device> device;  // see Known()
         std::uint32_t device_serial = 0;
         Timestamp device_fetched;
+        std::optional<std::int64_t> noted_clock_error;  // what this connection last told NoteClockError
     };
 
     // On the strand: hands the next complete frame to a worker, unless one is in flight.
@@ -237,7 +238,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         if (!report) return Undecodable(s, serial, report.error().message);
 
         const std::int64_t now_ms = ToMillis(c.clock_.Now());
-        auto ts_ms = TimeOf(c, frame.logger_serial, *report, now_ms);
+        auto ts_ms = TimeOf(s, frame.logger_serial, *report, now_ms);
         if (!ts_ms) {
             c.counters_.dropped_historic.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("solarman: logger {} sent historic data with an implausible time; dropped", serial);
@@ -250,13 +251,17 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
 
     // Real time: the receive time (and the logger's clock error is noted). Historic: the logger's time, corrected
     // by its known clock error, if plausible.
-    static std::optional<std::int64_t> TimeOf(SolarmanCollector& c, std::uint32_t serial,
-                                              const solarman::DataReport& report, std::int64_t now_ms) {
+    static std::optional<std::int64_t> TimeOf(State& s, std::uint32_t serial, const solarman::DataReport& report,
+                                              std::int64_t now_ms) {
+        SolarmanCollector& c = s.collector;
         if (!report.historic) {
             if (report.device_time_ms) {
-                // Within a minute is a clock we set (whole seconds, network delay): trust it as it is.
+                // Within a minute is a clock we set (whole seconds, network delay): trust it as it is. Whole
+                // seconds otherwise, so that the shared table is only written when the error really changes.
                 const std::int64_t error = *report.device_time_ms - now_ms;
-                c.NoteClockError(serial, std::abs(error) < kTrustedClockErrorMs ? 0 : error);
+                const std::int64_t noted = std::abs(error) < kTrustedClockErrorMs ? 0 : error / 1000 * 1000;
+                if (s.noted_clock_error != noted) c.NoteClockError(serial, noted);
+                s.noted_clock_error = noted;
             }
             return now_ms;
         }

@@ -1,7 +1,5 @@
 #include "api/ingest_parser.hpp"
 
-#include <date/date.h>
-
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -83,64 +81,6 @@ Result<IngestSample> SampleFrom(const json::value& v, std::size_t index, const I
 }
 
 }  // namespace
-
-// Hand-written rather than date::parse: strict about the shape, and no arithmetic on unchecked values.
-Result<std::int64_t> ParseRfc3339(std::string_view text) {
-    const Error bad = MakeError(Errc::kInvalidArgument, "is not an RFC 3339 time (e.g. 2026-01-01T12:00:00Z)");
-    std::size_t at = 0;
-    auto digits = [&](std::size_t n, int& out) {
-        if (at + n > text.size()) return false;
-        out = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const char c = text[at + i];
-            if (c < '0' || c > '9') return false;
-            out = out * 10 + (c - '0');
-        }
-        at += n;
-        return true;
-    };
-    auto expect = [&](std::string_view chars) {
-        if (at < text.size() && chars.find(text[at]) != std::string_view::npos) {
-            ++at;
-            return true;
-        }
-        return false;
-    };
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!digits(4, year) || !expect("-") || !digits(2, month) || !expect("-") || !digits(2, day) || !expect("Tt ") ||
-        !digits(2, hour) || !expect(":") || !digits(2, minute) || !expect(":") || !digits(2, second)) {
-        return bad;
-    }
-    std::int64_t millis = 0;
-    if (expect(".")) {
-        int scale = 100;
-        std::size_t count = 0;
-        while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-            if (count++ < 3) millis += (text[at] - '0') * scale;
-            scale /= 10;
-            ++at;
-        }
-        if (count == 0 || count > 9) return bad;
-    }
-    int offset_minutes = 0;
-    if (expect("Zz")) {
-    } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-        const int sign = text[at++] == '-' ? -1 : 1;
-        int oh = 0, om = 0;
-        if (!digits(2, oh) || !expect(":") || !digits(2, om) || oh > 23 || om > 59) return bad;
-        offset_minutes = sign * (oh * 60 + om);
-    } else {
-        return bad;
-    }
-    if (at != text.size()) return bad;
-    const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
-                                   date::day{static_cast<unsigned>(day)}};
-    if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return bad;
-    const std::int64_t days = date::sys_days{ymd}.time_since_epoch().count();
-    const std::int64_t seconds = days * 86'400 + hour * 3600 + minute * 60 + std::min(second, 59) -
-                                 static_cast<std::int64_t>(offset_minutes) * 60;
-    return seconds * 1000 + millis;
-}
 
 Result<std::vector<IngestSample>> ParseSamplesJson(std::string_view body, const IngestLimits& limits) {
     json::parse_options options;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/time_parse.hpp"  // ParseRfc3339
 
 namespace mh::api {
 
@@ -32,8 +33,5 @@ Result<std::vector<IngestSample>> ParseSamplesJson(std::string_view body, const 
 
 // One sample a line: "<series-id> <unix-ms> <value>"; blank lines and lines starting with '#' are skipped.
 Result<std::vector<IngestSample>> ParseSamplesLines(std::string_view body, const IngestLimits& limits);
-
-// RFC 3339 with a zone ("Z" or "+02:00"), fractional seconds allowed, to Unix milliseconds.
-Result<std::int64_t> ParseRfc3339(std::string_view text);
 
 }  // namespace mh::api

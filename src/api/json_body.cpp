@@ -1,6 +1,8 @@
 #include "api/json_body.hpp"
 
+#include <algorithm>
 #include <charconv>
+
 
 #include "core/time.hpp"
 
@@ -40,6 +42,18 @@ Result<std::optional<std::int64_t>> OptionalInt(const json::object& o, std::stri
     return std::optional<std::int64_t>(v->get_int64());
 }
 
+Result<std::optional<double>> OptionalNumber(const json::object& o, std::string_view key, double min, double max) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::optional<double>();
+    if (!v->is_number()) return MakeError(Errc::kInvalidArgument, std::string(key) + ": must be a number");
+    const double value = v->to_number<double>();
+    if (!(value >= min && value <= max)) {
+        return MakeError(Errc::kInvalidArgument, std::string(key) + ": must be between " + json::serialize(json::value(min)) +
+                                                     " and " + json::serialize(json::value(max)));
+    }
+    return std::optional<double>(value);
+}
+
 Result<std::int64_t> ParseId(std::string_view text, std::string_view what) {
     std::int64_t id = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
@@ -58,6 +72,28 @@ Result<std::int64_t> RequiredId(const json::object& o, std::string_view key) {
         if (id) return id;
     }
     return MakeError(Errc::kInvalidArgument, std::string(key) + ": must be an id (a string of digits)");
+}
+
+Result<DeviceFields> ParseDeviceFields(const json::object& body) {
+    static constexpr std::string_view kSources[] = {"generic", "solarman", "opendtu", "solaredge", "usms", "fablab", "demo"};
+    DeviceFields f;
+    MH_ASSIGN_OR_RETURN(f.update.name, OptionalString(body, "name", 128));
+    if (f.update.name && f.update.name->empty()) return MakeError(Errc::kInvalidArgument, "name: must not be empty");
+    MH_ASSIGN_OR_RETURN(f.source, OptionalString(body, "source", 32));
+    if (f.source && std::find(std::begin(kSources), std::end(kSources), *f.source) == std::end(kSources)) {
+        return MakeError(Errc::kInvalidArgument,
+                         "source: must be one of generic, solarman, opendtu, solaredge, usms, fablab, demo");
+    }
+    MH_ASSIGN_OR_RETURN(f.update.serial, OptionalString(body, "serial", 64));
+    MH_ASSIGN_OR_RETURN(f.update.model, OptionalString(body, "model", 64));
+    MH_ASSIGN_OR_RETURN(f.update.poll_address, OptionalString(body, "poll_address", 128));
+    MH_ASSIGN_OR_RETURN(f.update.rated_power_w, OptionalNumber(body, "rated_power_w", 0, 1e9));
+    MH_ASSIGN_OR_RETURN(auto mppts, OptionalNumber(body, "mppt_count", 1, 64));
+    if (mppts) {
+        if (*mppts != static_cast<int>(*mppts)) return MakeError(Errc::kInvalidArgument, "mppt_count: must be a whole number");
+        f.update.mppt_count = static_cast<int>(*mppts);
+    }
+    return f;
 }
 
 net::Response JsonResponse(int status, const json::value& value) {
@@ -107,6 +143,7 @@ json::object View(const store::Device& d) {
             {"model", d.model},
             {"firmware", d.firmware},
             {"rated_power_w", d.rated_power_w ? json::value(*d.rated_power_w) : json::value(nullptr)},
+            {"mppt_count", d.mppt_count ? json::value(*d.mppt_count) : json::value(nullptr)},
             {"poll_address", d.poll_address},
             {"created_at", IsoTime(ToMillis(d.created_at))}};
 }

@@ -9,6 +9,7 @@
 #include "core/result.hpp"
 #include "net/http.hpp"
 #include "store/records.hpp"
+#include "store/store.hpp"
 
 namespace mh::api {
 
@@ -21,6 +22,8 @@ Result<json::object> ParseObject(std::string_view body);
 Result<std::optional<std::string>> OptionalString(const json::object& o, std::string_view key, std::size_t max_length = 256);
 Result<std::string> RequiredString(const json::object& o, std::string_view key, std::size_t max_length = 256);
 Result<std::optional<std::int64_t>> OptionalInt(const json::object& o, std::string_view key);
+// A number within [min, max]; NaN and infinities never pass.
+Result<std::optional<double>> OptionalNumber(const json::object& o, std::string_view key, double min, double max);
 // An id, given as a string of digits or a number.
 Result<std::int64_t> RequiredId(const json::object& o, std::string_view key);
 Result<std::int64_t> ParseId(std::string_view text, std::string_view what);
@@ -34,6 +37,14 @@ json::object View(const store::Device& d);
 json::object View(const store::UnclaimedDevice& d);
 json::object View(const store::Series& s);
 json::object View(const store::ApiKey& k);
+// The editable fields of a device (POST and PATCH bodies); every field optional here, "name" is checked by the
+// caller. `source` is one of the known sources.
+struct DeviceFields {
+    store::DeviceUpdate update;
+    std::optional<std::string> source;
+};
+Result<DeviceFields> ParseDeviceFields(const json::object& body);
+
 std::string IdString(std::int64_t id);
 std::string IsoTime(std::int64_t ms);
 

@@ -176,18 +176,15 @@ void Api::AddDeviceRoutes() {
             if (!scope) return Fail(call, scope.error());
             auto body = ParseObject(call->request.body);
             if (!body) return Fail(call, body.error());
-            auto name = RequiredString(*body, "name", 128);
-            auto source = OptionalString(*body, "source", 32);
-            auto serial = OptionalString(*body, "serial", 64);
-            auto model = OptionalString(*body, "model", 64);
-            auto poll_address = OptionalString(*body, "poll_address", 128);
-            for (const auto* r : {&source, &serial, &model, &poll_address}) {
-                if (!*r) return Fail(call, r->error());
-            }
-            if (!name) return Fail(call, name.error());
-            auto device = store_.CreateDevice(
-                *scope, {*name, source->value_or("generic"), serial->value_or(""), model->value_or(""),
-                                       poll_address->value_or("")});
+            auto fields = ParseDeviceFields(*body);
+            if (!fields) return Fail(call, fields.error());
+            const store::DeviceUpdate& f = fields->update;
+            if (!f.name) return Fail(call, MakeError(Errc::kInvalidArgument, "name: is required"));
+            store::NewDevice d{*f.name, fields->source.value_or("generic"), f.serial.value_or(""), f.model.value_or(""),
+                               f.poll_address.value_or("")};
+            d.rated_power_w = f.rated_power_w;
+            d.mppt_count = f.mppt_count;
+            auto device = store_.CreateDevice(*scope, d);
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });
@@ -254,7 +251,8 @@ void Api::AddDeviceRoutes() {
             Finish(call, JsonResponse(200, out));
         });
 
-    Add(Method::kPatch, "/api/v1/tenants/{tenant}/devices/{device}", Auth::kUser, "Rename a device",
+    Add(Method::kPatch, "/api/v1/tenants/{tenant}/devices/{device}", Auth::kUser,
+        "Edit a device: name, serial, model, poll_address, rated_power_w, mppt_count (the source stays)",
         [this](std::shared_ptr<Call> call) {
             auto scope = WriteScopeFor(*call);
             if (!scope) return Fail(call, scope.error());
@@ -262,10 +260,14 @@ void Api::AddDeviceRoutes() {
             if (!id) return Fail(call, id.error());
             auto body = ParseObject(call->request.body);
             if (!body) return Fail(call, body.error());
-            auto name = RequiredString(*body, "name", 128);
-            if (!name) return Fail(call, name.error());
-            if (auto status = store_.RenameDevice(*scope, DeviceId{*id}, *name); !status)
+            auto fields = ParseDeviceFields(*body);
+            if (!fields) return Fail(call, fields.error());
+            if (fields->source) {
+                return Fail(call, MakeError(Errc::kInvalidArgument, "source: cannot change; delete and re-add the device"));
+            }
+            if (auto status = store_.UpdateDevice(*scope, DeviceId{*id}, fields->update); !status) {
                 return Fail(call, status.error());
+            }
             auto device = store_.GetDevice(*scope, DeviceId{*id});
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(200, View(*device)));

@@ -143,7 +143,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         const store::Device& known = **device;
         // The inverter's firmware (from data frames) is the device's; the logger's is only a stand-in until then.
         if (frame.control == solarman::ControlCode::kHello && !s.logger_firmware.empty() && known.firmware.empty()) {
-            UpdateFacts(s, known, {s.logger_firmware, std::nullopt}, serial);
+            UpdateFacts(s, known, {.firmware = s.logger_firmware}, serial);
         }
         if (frame.control != solarman::ControlCode::kData) return Complete(state, std::move(reply_bytes));
         c.counters_.data_frames.fetch_add(1, std::memory_order_relaxed);

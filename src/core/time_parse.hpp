@@ -11,4 +11,7 @@ namespace mh {
 
 Result<Timestamp> ParseTimeArg(std::string_view text, const TimeZone& zone, Timestamp now);
 
+// RFC 3339 with a zone ("Z" or "+02:00"), fractional seconds allowed, to Unix milliseconds.
+Result<std::int64_t> ParseRfc3339(std::string_view text);
+
 }  // namespace mh

@@ -46,6 +46,7 @@ struct Device {
     // Learned from the device's own frames.
     std::string firmware;
     std::optional<double> rated_power_w;
+    std::optional<int> mppt_count;  // PV inputs (strings); set by the owner or learned
     // Pull mode: "host:port" of a logger that meterhub polls (Solarman port 8899); empty: the device pushes.
     std::string poll_address;
 };

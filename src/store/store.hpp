@@ -39,6 +39,8 @@ struct NewDevice {
     std::string serial;
     std::string model;
     std::string poll_address;
+    std::optional<double> rated_power_w;
+    std::optional<int> mppt_count;
 };
 
 // One or more frames from a device no tenant has registered.
@@ -53,8 +55,19 @@ struct DeviceSighting {
 
 // Metadata a device reports about itself; unset fields are left as they are.
 struct DeviceFacts {
-    std::optional<std::string> firmware;
-    std::optional<double> rated_power_w;
+    std::optional<std::string> firmware{};
+    std::optional<double> rated_power_w{};
+    std::optional<int> mppt_count{};
+};
+
+// An owner's edit of a device; unset fields are left as they are. Empty serial or model text clears them.
+struct DeviceUpdate {
+    std::optional<std::string> name{};
+    std::optional<std::string> serial{};
+    std::optional<std::string> model{};
+    std::optional<std::string> poll_address{};
+    std::optional<double> rated_power_w{};
+    std::optional<int> mppt_count{};
 };
 
 struct NewSeries {
@@ -95,7 +108,8 @@ class Store {
     virtual Result<std::vector<Device>> ListDevices(const TenantScope& scope) = 0;
     virtual Result<Device> GetDevice(const TenantScope& scope, DeviceId id) = 0;
     virtual Result<Device> FindDeviceBySerial(const TenantScope& scope, std::string_view serial) = 0;
-    virtual Status RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) = 0;
+    // kAlreadyExists when the new serial is taken.
+    virtual Status UpdateDevice(const TenantScope& scope, DeviceId id, const DeviceUpdate& update) = 0;
     virtual Status DeleteDevice(const TenantScope& scope, DeviceId id) = 0;
     virtual Status SetDeviceFacts(const TenantScope& scope, DeviceId id, const DeviceFacts& facts) = 0;
 

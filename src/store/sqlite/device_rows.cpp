@@ -18,18 +18,12 @@ UnclaimedDevice UnclaimedFrom(const Statement& s) {
 Status SqliteStore::SetDeviceFacts(const TenantScope& scope, DeviceId id, const DeviceFacts& facts) {
     std::lock_guard lock(writer_mutex_);
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("UPDATE devices SET firmware = COALESCE(?, firmware), "
-                                        "rated_power_w = COALESCE(?, rated_power_w) WHERE tenant_id = ? AND id = ?"));
-    if (facts.firmware) {
-        stmt->Bind(1, *facts.firmware);
-    } else {
-        stmt->BindNull(1);
-    }
-    if (facts.rated_power_w) {
-        stmt->Bind(2, *facts.rated_power_w);
-    } else {
-        stmt->BindNull(2);
-    }
+                        writer_->Cached("UPDATE devices SET firmware = COALESCE(?1, firmware), "
+                                        "rated_power_w = COALESCE(?2, rated_power_w), "
+                                        "mppt_count = COALESCE(?5, mppt_count) WHERE tenant_id = ?3 AND id = ?4"));
+    BindOptional(*stmt, 1, facts.firmware);
+    BindOptional(*stmt, 2, facts.rated_power_w);
+    BindOptional(*stmt, 5, facts.mppt_count);
     MH_RETURN_IF_ERROR(stmt->Bind(3, scope.tenant().value()).Bind(4, id.value()).Run());
     return RequireChanged(*writer_, "device");
 }
@@ -92,6 +86,7 @@ Result<Device> SqliteStore::ClaimDevice(const TenantScope& scope, std::string_vi
                   "",
                   clock_.Now(),
                   "",
+                  std::nullopt,
                   std::nullopt,
                   ""};
 

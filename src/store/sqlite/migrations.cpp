@@ -130,6 +130,9 @@ CREATE TABLE unclaimed_devices (
     PRIMARY KEY (source, serial)
 ) WITHOUT ROWID;
 )sql"},
+    {5, "inverter MPPT count", R"sql(
+ALTER TABLE devices ADD COLUMN mppt_count INTEGER CHECK (mppt_count IS NULL OR mppt_count BETWEEN 1 AND 64);
+)sql"},
 };
 
 }  // namespace

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/result.hpp"
@@ -56,6 +58,19 @@ Result<T> NameTaken(Result<T> result, std::string_view what) {
 inline Status RequireChanged(Connection& c, std::string_view what) {
     if (c.Changes() == 0) return MakeError(Errc::kNotFound, std::string(what) + " not found");
     return Ok();
+}
+
+// Binds the value, or NULL when it is unset.
+template <class T>
+Statement& BindOptional(Statement& stmt, int index, const std::optional<T>& value) {
+    if (!value) return stmt.BindNull(index);
+    if constexpr (std::is_integral_v<T>) {
+        return stmt.Bind(index, static_cast<std::int64_t>(*value));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return stmt.Bind(index, std::string_view(*value));
+    } else {
+        return stmt.Bind(index, *value);
+    }
 }
 
 // Devices are read by several files: the column list and the row mapping live in sqlite_store.cpp.

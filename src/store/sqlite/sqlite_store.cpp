@@ -13,7 +13,7 @@ constexpr std::string_view kTenantColumns = "id, name, time_zone, raw_retention_
 constexpr std::string_view kUserColumns =
     "id, email, display_name, password_hash, system_admin, email_verified, created_at";
 constexpr std::string_view kDeviceColumns =
-    "id, tenant_id, name, source, COALESCE(serial, ''), model, created_at, firmware, rated_power_w, poll_address";
+    "id, tenant_id, name, source, COALESCE(serial, ''), model, created_at, firmware, rated_power_w, poll_address, mppt_count";
 constexpr std::string_view kSeriesColumns = "id, tenant_id, device_id, metric, unit, kind";
 constexpr std::string_view kRollupColumns =
     "series_id, tenant_id, resolution, bucket, count, min, max, sum, first_ts, first, last_ts, last, increase, "
@@ -33,8 +33,10 @@ User UserFrom(const Statement& s) {
 Device DeviceFrom(const Statement& s) {
     std::optional<double> rated_power_w;
     if (!s.IsNull(8)) rated_power_w = s.Real(8);
-    return Device{DeviceId{s.Int(0)}, TenantId{s.Int(1)}, s.Text(2), s.Text(3), s.Text(4),
-                  s.Text(5),          FromMillis(s.Int(6)), s.Text(7), rated_power_w, s.Text(9)};
+    std::optional<int> mppt_count;
+    if (!s.IsNull(10)) mppt_count = static_cast<int>(s.Int(10));
+    return Device{DeviceId{s.Int(0)}, TenantId{s.Int(1)}, s.Text(2),     s.Text(3), s.Text(4),
+                  s.Text(5),          FromMillis(s.Int(6)), s.Text(7), rated_power_w, mppt_count, s.Text(9)};
 }
 
 std::string_view DeviceColumns() {
@@ -297,11 +299,12 @@ Status SqliteStore::RemoveMember(const TenantScope& scope, UserId user) {
 // ---- Devices ----
 
 Result<Device> SqliteStore::CreateDevice(const TenantScope& scope, const NewDevice& d) {
-    Device device{ids_.Next<DeviceId>(), scope.tenant(), d.name, d.source, d.serial, d.model, clock_.Now(), "", std::nullopt, d.poll_address};
+    Device device{ids_.Next<DeviceId>(), scope.tenant(), d.name, d.source,        d.serial,     d.model,
+                  clock_.Now(),          "",             d.rated_power_w, d.mppt_count, d.poll_address};
     std::lock_guard lock(writer_mutex_);
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer_->Cached("INSERT INTO devices (id, tenant_id, name, source, serial, model, created_at, "
-                                        "poll_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                                        "poll_address, rated_power_w, mppt_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt->Bind(1, device.id.value()).Bind(2, device.tenant.value()).Bind(3, device.name).Bind(4, device.source);
     if (device.serial.empty()) {
         stmt->BindNull(5);
@@ -309,6 +312,8 @@ Result<Device> SqliteStore::CreateDevice(const TenantScope& scope, const NewDevi
         stmt->Bind(5, device.serial);
     }
     stmt->Bind(6, device.model).Bind(7, ToMillis(device.created_at)).Bind(8, device.poll_address);
+    BindOptional(*stmt, 9, device.rated_power_w);
+    BindOptional(*stmt, 10, device.mppt_count);
     MH_RETURN_IF_ERROR(NameTaken(stmt->Run(), "a device with serial '" + d.serial + "'"));
     if (!device.serial.empty()) {  // registered now, so no longer waiting to be claimed
         MH_ASSIGN_OR_RETURN(Statement * unclaimed,
@@ -340,11 +345,23 @@ Result<Device> SqliteStore::FindDeviceBySerial(const TenantScope& scope, std::st
         "device with serial '" + std::string(serial) + "'");
 }
 
-Status SqliteStore::RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) {
+Status SqliteStore::UpdateDevice(const TenantScope& scope, DeviceId id, const DeviceUpdate& u) {
     std::lock_guard lock(writer_mutex_);
+    // A set flag per field, so that one cached statement serves every combination.
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("UPDATE devices SET name = ? WHERE tenant_id = ? AND id = ?"));
-    MH_RETURN_IF_ERROR(stmt->Bind(1, name).Bind(2, scope.tenant().value()).Bind(3, id.value()).Run());
+                        writer_->Cached("UPDATE devices SET name = COALESCE(?1, name), "
+                                        "serial = CASE WHEN ?2 IS NULL THEN serial ELSE NULLIF(?2, '') END, "
+                                        "model = COALESCE(?3, model), poll_address = COALESCE(?4, poll_address), "
+                                        "rated_power_w = COALESCE(?5, rated_power_w), "
+                                        "mppt_count = COALESCE(?6, mppt_count) WHERE tenant_id = ?7 AND id = ?8"));
+    BindOptional(*stmt, 1, u.name);
+    BindOptional(*stmt, 2, u.serial);
+    BindOptional(*stmt, 3, u.model);
+    BindOptional(*stmt, 4, u.poll_address);
+    BindOptional(*stmt, 5, u.rated_power_w);
+    BindOptional(*stmt, 6, u.mppt_count);
+    stmt->Bind(7, scope.tenant().value()).Bind(8, id.value());
+    MH_RETURN_IF_ERROR(NameTaken(stmt->Run(), "a device with serial '" + u.serial.value_or("") + "'"));
     return RequireChanged(*writer_, "device");
 }
 

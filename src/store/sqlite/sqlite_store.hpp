@@ -52,7 +52,7 @@ class SqliteStore final : public Store, public ChunkStore {
     Result<std::vector<Device>> ListDevices(const TenantScope& scope) override;
     Result<Device> GetDevice(const TenantScope& scope, DeviceId id) override;
     Result<Device> FindDeviceBySerial(const TenantScope& scope, std::string_view serial) override;
-    Status RenameDevice(const TenantScope& scope, DeviceId id, std::string_view name) override;
+    Status UpdateDevice(const TenantScope& scope, DeviceId id, const DeviceUpdate& update) override;
     Status DeleteDevice(const TenantScope& scope, DeviceId id) override;
     Status SetDeviceFacts(const TenantScope& scope, DeviceId id, const DeviceFacts& facts) override;
     Result<Device> FindDeviceBySource(std::string_view source, std::string_view serial) override;

@@ -119,6 +119,30 @@ TYPED_TEST(StoreTest, DevicesAndSeries) {
     EXPECT_EQ(info->time_zone, "Europe/Berlin");
 }
 
+TYPED_TEST(StoreTest, DeviceEditsChangeOnlyWhatTheyName) {
+    auto t = this->MakeTenant("home");
+    const auto scope = Access::ForOperator(t.id);
+    store::NewDevice roof{"Roof", "opendtu", "116180212345", "", ""};
+    roof.rated_power_w = 800;
+    roof.mppt_count = 2;
+    auto d = *this->store_->CreateDevice(scope, roof);
+    EXPECT_EQ(d.mppt_count, 2);
+    auto other = *this->store_->CreateDevice(scope, {"Garage", "opendtu", "116180299999", "", ""});
+
+    ASSERT_TRUE(this->store_->UpdateDevice(scope, d.id, {.name = "Roof east", .mppt_count = 4}));
+    auto edited = *this->store_->GetDevice(scope, d.id);
+    EXPECT_EQ(edited.name, "Roof east");
+    EXPECT_EQ(edited.serial, "116180212345");
+    EXPECT_EQ(edited.rated_power_w, 800.0);
+    EXPECT_EQ(edited.mppt_count, 4);
+
+    EXPECT_EQ(this->store_->UpdateDevice(scope, d.id, {.serial = "116180299999"}).error().code, Errc::kAlreadyExists);
+    ASSERT_TRUE(this->store_->UpdateDevice(scope, d.id, {.serial = ""}));  // cleared
+    EXPECT_EQ(this->store_->GetDevice(scope, d.id)->serial, "");
+    EXPECT_EQ(this->store_->GetDevice(scope, other.id)->name, "Garage");
+    EXPECT_EQ(this->store_->UpdateDevice(scope, DeviceId{424242}, {.name = "x"}).error().code, Errc::kNotFound);
+}
+
 // The isolation proof: with tenant A's scope, no repository call reads or changes tenant B's rows.
 TYPED_TEST(StoreTest, ScopeOfOneTenantCannotReachAnother) {
     auto a = this->MakeTenant("a");
@@ -133,7 +157,7 @@ TYPED_TEST(StoreTest, ScopeOfOneTenantCannotReachAnother) {
     EXPECT_TRUE(this->store_->ListDevices(sa)->empty());
     EXPECT_EQ(this->store_->GetDevice(sa, b_device.id).error().code, Errc::kNotFound);
     EXPECT_EQ(this->store_->FindDeviceBySerial(sa, "SER-B").error().code, Errc::kNotFound);
-    EXPECT_EQ(this->store_->RenameDevice(sa, b_device.id, "mine").error().code, Errc::kNotFound);
+    EXPECT_EQ(this->store_->UpdateDevice(sa, b_device.id, {.name = "mine"}).error().code, Errc::kNotFound);
     EXPECT_EQ(this->store_->DeleteDevice(sa, b_device.id).error().code, Errc::kNotFound);
     EXPECT_TRUE(this->store_->ListSeries(sa, std::nullopt)->empty());
     EXPECT_TRUE(this->store_->ListSeries(sa, b_device.id)->empty());
@@ -181,11 +205,12 @@ TYPED_TEST(StoreTest, UnclaimedDevicesAreRecordedAndClaimedOnce) {
     EXPECT_EQ(this->store_->ClaimDevice(sb, "2712345678", std::nullopt, "Mine").error().code, Errc::kNotFound);
     EXPECT_EQ(this->store_->ListUnclaimed()->size(), 1u);
 
-    ASSERT_TRUE(this->store_->SetDeviceFacts(sa, claimed->id, {std::string("MW3_16U_5406_1.57"), 800.0}));
-    ASSERT_TRUE(this->store_->SetDeviceFacts(sa, claimed->id, {std::nullopt, std::nullopt}));  // keeps both
+    ASSERT_TRUE(this->store_->SetDeviceFacts(sa, claimed->id, {std::string("MW3_16U_5406_1.57"), 800.0, 2}));
+    ASSERT_TRUE(this->store_->SetDeviceFacts(sa, claimed->id, {}));  // keeps all
     auto device = *this->store_->GetDevice(sa, claimed->id);
     EXPECT_EQ(device.firmware, "MW3_16U_5406_1.57");
     EXPECT_EQ(device.rated_power_w, 800.0);
+    EXPECT_EQ(device.mppt_count, 2);
     EXPECT_EQ(this->store_->SetDeviceFacts(sb, claimed->id, {std::string("evil"), 1.0}).error().code, Errc::kNotFound);
 
     // Registering a waiting serial by hand takes it off the list too.

@@ -22,13 +22,16 @@ Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const do
       login_by_ip_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
       login_by_account_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
       api_by_token_(clock, options_.requests_per_minute, std::chrono::seconds(60)),
-      api_keys_(store, clock) {
+      api_keys_(store, clock),
+      directory_(std::make_unique<collect::DeviceDirectory>(store, clock)),
+      opendtu_(std::make_unique<collect::OpenDtuInverters>(*directory_)) {
     AddOperationsRoutes();
     AddAuthRoutes();
     AddTenantRoutes();
     AddDeviceRoutes();
     AddSampleRoutes();
     AddCompatRoutes();
+    AddOpenDtuRoutes();
     AddQueryRoutes();
 }
 

@@ -15,6 +15,7 @@
 #include "api/metrics.hpp"
 #include "api/api_key_cache.hpp"
 #include "api/router.hpp"
+#include "collect/opendtu_inverters.hpp"
 #include "core/clock.hpp"
 #include "core/tenant_scope.hpp"
 #include "domain/jwt.hpp"
@@ -51,6 +52,9 @@ class Api final : public net::Handler {
     void AddReadinessCheck(std::string name, ReadinessCheck check);
     // Extra lines for /metrics (e.g. the server's connection count).
     void AddMetricsSource(std::function<void(std::string&)> source);
+
+    // The OpenDTU inverters behind POST /api/opendtu/measurements, shared with the MQTT collector.
+    collect::OpenDtuInverters& opendtu() { return *opendtu_; }
 
     // The OpenAPI 3 document of every route.
     std::string OpenApiJson() const;
@@ -95,6 +99,7 @@ class Api final : public net::Handler {
     void AddDeviceRoutes();
     void AddSampleRoutes();
     void AddCompatRoutes();
+    void AddOpenDtuRoutes();
     void AddQueryRoutes();
 
     Status Authenticate(Call& call, Auth auth);
@@ -119,6 +124,8 @@ class Api final : public net::Handler {
     domain::RateLimiter login_by_account_;
     domain::RateLimiter api_by_token_;
     ApiKeyCache api_keys_;
+    std::unique_ptr<collect::DeviceDirectory> directory_;
+    std::unique_ptr<collect::OpenDtuInverters> opendtu_;
     std::vector<std::pair<std::string, ReadinessCheck>> readiness_;
     std::vector<std::function<void(std::string&)>> metrics_sources_;
 };

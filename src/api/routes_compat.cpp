@@ -130,6 +130,39 @@ void Api::AddCompatRoutes() {
             }
             Finish(call, net::Response::Json(201, "{\"stored\":" + std::to_string(stored) + "}"));
         });
+
+    // What the predecessor's collectors used to complete an inverter's metadata.
+    Add(net::Method::kPost, "/inverter_metadata/{serial}", Auth::kAdmin,
+        "Predecessor compatibility: set rated power and MPPT count of an inverter by serial (system administrators)",
+        [this](std::shared_ptr<Call> call) {
+            auto body = ParseObject(call->request.body);
+            if (!body) return Fail(call, body.error());
+            auto rated_power = OptionalNumber(*body, "rated_power", 0, 1e9);
+            if (!rated_power) return Fail(call, rated_power.error());
+            auto mppts = OptionalNumber(*body, "number_of_mppts", 0, 64);
+            if (!mppts) return Fail(call, mppts.error());
+            if (!*rated_power || !*mppts) {
+                return Fail(call, MakeError(Errc::kInvalidArgument, "rated_power and number_of_mppts are required"));
+            }
+            const std::string& serial = call->params.at("serial");
+            auto device = store_.FindDeviceBySource("solarman", serial);
+            if (!device) device = store_.FindDeviceBySource("opendtu", serial);
+            if (!device) return Fail(call, MakeError(Errc::kNotFound, "no inverter with serial '" + serial + "'"));
+            store::DeviceFacts facts;
+            facts.rated_power_w = **rated_power;
+            if (**mppts >= 1) facts.mppt_count = static_cast<int>(**mppts);  // 0: unknown, as the predecessor allowed
+            const auto scope = domain::Access::ForDeviceKey(device->tenant);
+            if (auto status = store_.SetDeviceFacts(scope, device->id, facts); !status) return Fail(call, status.error());
+            auto updated = store_.GetDevice(scope, device->id);
+            if (!updated) return Fail(call, updated.error());
+            json::object out{{"id", IdString(updated->id.value())},
+                             {"serial_logger", updated->serial},
+                             {"name", updated->name},
+                             {"rated_power", updated->rated_power_w.value_or(0)},
+                             {"number_of_mppts", updated->mppt_count.value_or(0)},
+                             {"sw_version", updated->firmware.empty() ? "-" : updated->firmware}};
+            Finish(call, JsonResponse(200, out));
+        });
 }
 
 }  // namespace mh::api

@@ -163,6 +163,7 @@ Result<PushPayload> ParsePush(std::string_view body, const PushLimits& limits) {
     auto ts = ParseRfc3339(timestamp);
     if (!ts) return top.Bad("timestamp", ts.error().message);
     payload.ts_ms = *ts;
+    payload.timestamp = std::move(timestamp);
     MH_ASSIGN_OR_RETURN(payload.dtu_serial, top.Text("dtu_serial", true));
     MH_ASSIGN_OR_RETURN(const json::array* inverters, top.Array("inverters", true, limits.max_inverters));
     payload.inverters.reserve(inverters->size());

@@ -45,6 +45,7 @@ struct PushInverter {
 
 struct PushPayload {
     std::int64_t ts_ms = 0;
+    std::string timestamp;  // as sent, echoed in the answer
     std::string dtu_serial;
     std::vector<PushInverter> inverters;
 };

@@ -66,11 +66,11 @@ inline RunResult RunMeterhub(std::vector<std::string> args, const std::string& i
     return result;
 }
 
-// A meterhub process in the background; its stdout is read line by line.
+// A meterhub process (or `program`) in the background; its stdout is read line by line.
 class Background {
   public:
-    explicit Background(std::vector<std::string> args) {
-        args.insert(args.begin(), MeterhubBinary());
+    explicit Background(std::vector<std::string> args, std::string program = "") {
+        args.insert(args.begin(), program.empty() ? MeterhubBinary() : program);
         int fds[2];
         if (pipe(fds) != 0) return;
         pid_ = fork();

@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace mh::testing {
 
@@ -43,6 +45,18 @@ class TempDir {
   private:
     std::filesystem::path path_;
 };
+
+// Polls `condition` until it holds or `limit` passes; for state that another process or thread reaches in its own
+// time (a reconnect, an asynchronous write). Returns whether it held.
+template <class Condition>
+bool WaitFor(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(15)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
 
 inline std::string MeterhubBinary() {
     return MH_TEST_BINARY;

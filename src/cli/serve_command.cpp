@@ -15,6 +15,7 @@
 #include "api/metrics.hpp"
 #include "cli/command.hpp"
 #include "cli/demo_loggers.hpp"
+#include "cli/opendtu_mqtt_service.hpp"
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
 #include "collect/solarman_collector.hpp"
@@ -248,6 +249,8 @@ int Serve(const Config& config, bool demo) {
         poll_options.rescan = std::chrono::seconds(config.solarman.poll_rescan_s);
         pollers.emplace(*runtime.store, *runtime.engine, runtime.clock, *maps, poll_options);
     }
+    auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api);
+    if (!opendtu_mqtt) return Fail(opendtu_mqtt.error());
     spdlog::info("meterhub listening on http://{}:{} (database {})", config.http.address, (*server)->port(),
                  config.storage.path);
     std::cout << "meterhub: http://localhost:" << (*server)->port() << "  (API docs: /api/docs, health: /healthz)"
@@ -303,6 +306,7 @@ int Serve(const Config& config, bool demo) {
     if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
     collector.reset();
     pollers.reset();
+    opendtu_mqtt->reset();
     {
         std::lock_guard lock(mutex);
         stop = true;

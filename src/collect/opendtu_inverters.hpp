@@ -55,6 +55,11 @@ class OpenDtuInverters {
     Status AppendSamples(const store::Device& device, std::span<const ingest::opendtu::Reading> readings,
                          std::int64_t ts_ms, std::vector<tsdb::SeriesSample>& out);
 
+    // Stores what the inverter says about itself (firmware), when it differs from what is known.
+    Status UpdateFacts(const store::Device& device, const store::DeviceFacts& facts) {
+        return directory_.UpdateFacts(device, facts);
+    }
+
     // After a write found a series gone (device deleted): forget its ids.
     void Forget(DeviceId device);
 

@@ -47,6 +47,15 @@ std::vector<Field> Fields(Config& c) {
         {"solarman.maps_dir", &c.solarman.maps_dir},
         {"solarman.poll_interval_s", &c.solarman.poll_interval_s},
         {"solarman.poll_rescan_s", &c.solarman.poll_rescan_s},
+        {"mqtt.host", &c.mqtt.host},
+        {"mqtt.port", &c.mqtt.port},
+        {"mqtt.client_id", &c.mqtt.client_id},
+        {"mqtt.username", &c.mqtt.username},
+        {"mqtt.password", &c.mqtt.password},
+        {"mqtt.keepalive_s", &c.mqtt.keepalive_s},
+        {"mqtt.reconnect_max_s", &c.mqtt.reconnect_max_s},
+        {"opendtu.mqtt", &c.opendtu.mqtt},
+        {"opendtu.base_topic", &c.opendtu.base_topic},
         {"smtp.host", &c.smtp.host},
         {"smtp.port", &c.smtp.port},
         {"smtp.from", &c.smtp.from},
@@ -250,6 +259,13 @@ Status Config::Validate() const {
     if (auth.login_attempts_per_minute < 1) return fail("auth.login_attempts_per_minute must be at least 1");
     if (auth.api_requests_per_minute < 1) return fail("auth.api_requests_per_minute must be at least 1");
     if (smtp.port < 1 || smtp.port > 65535) return fail("smtp.port must be 1..65535");
+    if (mqtt.port < 1 || mqtt.port > 65535) return fail("mqtt.port must be 1..65535");
+    if (mqtt.client_id.empty() || mqtt.client_id.size() > 64) return fail("mqtt.client_id must be 1..64 characters");
+    if (mqtt.keepalive_s < 5 || mqtt.keepalive_s > 65535) return fail("mqtt.keepalive_s must be 5..65535");
+    if (mqtt.reconnect_max_s < 1) return fail("mqtt.reconnect_max_s must be at least 1");
+    if (opendtu.base_topic.find_first_of("#+") != std::string::npos) {
+        return fail("opendtu.base_topic must not contain MQTT wildcards");
+    }
     if (tsdb.checkpoint_interval_s < 1 || tsdb.checkpoint_interval_s > 86'400) {
         return fail("tsdb.checkpoint_interval_s must be between 1 and 86400");
     }

@@ -65,6 +65,21 @@ struct SolarmanConfig {
     std::int64_t poll_rescan_s = 60;    // pull mode: how often the device list is re-read for changes
 };
 
+struct MqttConfig {
+    std::string host;  // the broker; empty: meterhub uses no MQTT
+    std::int64_t port = 1883;
+    std::string client_id = "meterhub";
+    std::string username;  // empty: connect without credentials
+    std::string password;
+    std::int64_t keepalive_s = 30;
+    std::int64_t reconnect_max_s = 30;  // back-off between reconnect attempts doubles up to this
+};
+
+struct OpenDtuConfig {
+    bool mqtt = true;                   // read upstream OpenDTU topics when an MQTT broker is configured
+    std::string base_topic = "solar/";  // OpenDTU's "MQTT base topic"
+};
+
 struct SmtpConfig {
     std::string host;  // empty: e-mails are written to the log instead of sent (plain SMTP relay, no TLS/AUTH)
     std::int64_t port = 25;
@@ -85,6 +100,8 @@ struct Config {
     HttpConfig http;
     AuthConfig auth;
     SolarmanConfig solarman;
+    MqttConfig mqtt;
+    OpenDtuConfig opendtu;
     SmtpConfig smtp;
     TsdbConfig tsdb;
     RetentionConfig retention;

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "admin_session.hpp"
+#include "mosquitto.hpp"
+#include "net/mqtt_client.hpp"
 #include "server.hpp"
 
 namespace mh::testing {
@@ -225,6 +227,93 @@ TEST_F(OpenDtuTest, InvertersAreManagedThroughTheApi) {
 
     EXPECT_EQ(admin_.Call("DELETE", path).status, 200);
     EXPECT_EQ(admin_.Call("GET", path).status, 404);
+}
+
+// Upstream OpenDTU over MQTT, through a real Mosquitto: topics become the push path's series, strangers become
+// unclaimed devices, and losing the broker shows in /readyz until the reconnect.
+class OpenDtuMqttTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        server_ = std::make_unique<ServerProcess>(std::vector<std::string>{
+            "--set", "mqtt.host=127.0.0.1", "--set", "mqtt.port=" + std::to_string(broker_.port()), "--set",
+            "mqtt.reconnect_max_s=1", "--set", "opendtu.base_topic=pv/"});
+        admin_ = std::make_unique<AdminSession>(server_->port());
+        net::MqttOptions o;
+        o.port = broker_.port();
+        o.client_id = "opendtu-under-test";
+        o.min_backoff = std::chrono::milliseconds(50);
+        o.max_backoff = std::chrono::milliseconds(200);
+        dtu_ = *net::MqttClient::Start(o, nullptr);
+        ASSERT_TRUE(WaitFor([&] { return dtu_->connected(); }));
+    }
+
+    bool Ready() { return admin_->client().Request("GET", "/readyz").status == 200; }
+
+    // Publishes the topic until the server has stored `value` in `series` (the subscription may lag the start).
+    bool PublishUntilStored(const std::string& tenant, const std::string& topic, const std::string& payload,
+                            const std::function<std::string()>& series, double value) {
+        return WaitFor([&] {
+            (void)dtu_->Publish(topic, payload);
+            const std::string id = series();
+            return !id.empty() && admin_->Latest(tenant, id) == value;
+        });
+    }
+
+    MosquittoProcess broker_;
+    std::unique_ptr<ServerProcess> server_;
+    std::unique_ptr<AdminSession> admin_;
+    std::unique_ptr<net::MqttClient> dtu_;
+};
+
+TEST_F(OpenDtuMqttTest, TopicsOfRegisteredInvertersBecomeSeries) {
+    const auto tenant = admin_->MakeTenant("mqtt-home");
+    const auto device = admin_->MakeDevice(tenant, "Roof", R"("source":"opendtu","serial":"116100000061")");
+    auto series = [&](const char* metric) {
+        return [this, tenant, device, metric] {
+            auto all = admin_->SeriesOf(tenant, device);
+            return all.count(metric) ? all.at(metric) : std::string();
+        };
+    };
+    ASSERT_TRUE(WaitFor([&] { return Ready(); }));
+    ASSERT_TRUE(PublishUntilStored(tenant, "pv/116100000061/0/power", "123.4", series("power_ac"), 123.4));
+    ASSERT_TRUE(PublishUntilStored(tenant, "pv/116100000061/0/yieldday", "1337", series("energy_today"), 1.337));
+    ASSERT_TRUE(PublishUntilStored(tenant, "pv/116100000061/2/voltage", "31.2", series("dc2.voltage"), 31.2));
+    ASSERT_TRUE(dtu_->Publish("pv/116100000061/device/fwbuildversion", "10012"));
+    ASSERT_TRUE(WaitFor([&] {
+        auto d = ParseJson(admin_->Call("GET", "/api/v1/tenants/" + tenant + "/devices/" + device).body);
+        return Text(d, "firmware") == "10012";
+    }));
+
+    // A stranger's values are not stored, but it waits to be claimed.
+    ASSERT_TRUE(WaitFor([&] {
+        (void)dtu_->Publish("pv/116100000069/0/power", "5");
+        return admin_->Call("GET", "/api/v1/unclaimed-devices").body.find("116100000069") != std::string::npos;
+    }));
+    auto metrics = admin_->client().Request("GET", "/metrics").body;
+    EXPECT_NE(metrics.find("meterhub_opendtu_mqtt_samples_total"), std::string::npos);
+}
+
+TEST_F(OpenDtuMqttTest, ReadinessFollowsTheBroker) {
+    ASSERT_TRUE(WaitFor([&] { return Ready(); }));
+    broker_.Stop();
+    ASSERT_TRUE(WaitFor([&] { return !Ready(); }));
+    auto ready = admin_->client().Request("GET", "/readyz");
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_NE(Text(ParseJson(ready.body).at("checks"), "mqtt").find("not connected"), std::string::npos);
+    broker_.Start();
+    ASSERT_TRUE(WaitFor([&] { return Ready(); }));
+
+    // And it reads again after the reconnect.
+    const auto tenant = admin_->MakeTenant("mqtt-again");
+    const auto device = admin_->MakeDevice(tenant, "Roof", R"("source":"opendtu","serial":"116100000071")");
+    ASSERT_TRUE(WaitFor([&] { return dtu_->connected(); }));
+    ASSERT_TRUE(PublishUntilStored(
+        tenant, "pv/116100000071/0/power", "77",
+        [&] {
+            auto all = admin_->SeriesOf(tenant, device);
+            return all.count("power_ac") ? all.at("power_ac") : std::string();
+        },
+        77));
 }
 
 }  // namespace

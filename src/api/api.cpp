@@ -32,6 +32,7 @@ Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const do
     AddSampleRoutes();
     AddCompatRoutes();
     AddOpenDtuRoutes();
+    AddInverterRoutes();
     AddQueryRoutes();
 }
 

@@ -18,6 +18,8 @@
 #include "collect/opendtu_inverters.hpp"
 #include "core/clock.hpp"
 #include "core/tenant_scope.hpp"
+#include "core/time_zone.hpp"
+#include "domain/inverter_figures.hpp"
 #include "domain/jwt.hpp"
 #include "domain/rate_limiter.hpp"
 #include "net/http.hpp"
@@ -100,7 +102,18 @@ class Api final : public net::Handler {
     void AddSampleRoutes();
     void AddCompatRoutes();
     void AddOpenDtuRoutes();
+    void AddInverterRoutes();
+    void AddInverterExportRoute();
     void AddQueryRoutes();
+
+    // What every inverter route needs: the scope, the tenant's zone and the figures over them.
+    struct InverterContext {
+        TenantScope scope;
+        TimeZone zone;
+        domain::InverterFigures figures;
+    };
+    Result<InverterContext> InverterContextFor(const Call& call);
+    Result<std::pair<std::int64_t, std::int64_t>> RangeFor(const Call& call, const TimeZone& zone);
 
     Status Authenticate(Call& call, Auth auth);
     Status AuthenticateSession(Call& call, std::string_view cookie_header);

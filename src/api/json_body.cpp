@@ -173,4 +173,19 @@ json::object View(const store::ApiKey& k) {
     return o;
 }
 
+// A CSV cell, quoted when it holds separators, and defused when a spreadsheet would run it as a formula.
+std::string CsvCell(std::string_view text) {
+    std::string cell(text);
+    if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@')) cell.insert(0, "'");
+    if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+    std::string quoted = "\"";
+    for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string JsonNumber(double v) {
+    json::value value(v);
+    return json::serialize(value);
+}
+
 }  // namespace mh::api

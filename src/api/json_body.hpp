@@ -46,6 +46,10 @@ struct DeviceFields {
 Result<DeviceFields> ParseDeviceFields(const json::object& body);
 
 std::string IdString(std::int64_t id);
+// A number as JSON text (shortest round-trip form).
+std::string JsonNumber(double v);
+// A CSV cell, quoted when it holds separators, and defused when a spreadsheet would run it as a formula.
+std::string CsvCell(std::string_view text);
 std::string IsoTime(std::int64_t ms);
 
 }  // namespace mh::api

@@ -15,21 +15,6 @@ struct Window {
     TimeZone zone = TimeZone::Utc();
 };
 
-// A CSV cell, quoted when it holds separators, and defused when a spreadsheet would run it as a formula.
-std::string Csv(std::string_view text) {
-    std::string cell(text);
-    if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@')) cell.insert(0, "'");
-    if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-    std::string quoted = "\"";
-    for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
-std::string Number(double v) {
-    json::value value(v);
-    return json::serialize(value);
-}
-
 }  // namespace
 
 void Api::AddQueryRoutes() {
@@ -102,7 +87,7 @@ void Api::AddQueryRoutes() {
             for (std::size_t i = 0; i < range->points.size(); ++i) {
                 const auto& p = range->points[i];
                 if (i > 0) body += ',';
-                body += "[" + std::to_string(p.ts_ms) + "," + Number(p.value) + "," + Number(p.min) + "," + Number(p.max) +
+                body += "[" + std::to_string(p.ts_ms) + "," + JsonNumber(p.value) + "," + JsonNumber(p.min) + "," + JsonNumber(p.max) +
                         "," + std::to_string(p.count) + "]";
             }
             body += "],\"columns\":[\"ts_ms\",\"avg\",\"min\",\"max\",\"count\"]}";
@@ -229,11 +214,11 @@ void Api::AddQueryRoutes() {
                         const Timestamp t = FromMillis(sample.ts_ms);
                         if (csv) {
                             out += FormatUtc(t) + ',' + win.zone.Format(t, "%F %T") + ',' + IdString(current.id.value()) +
-                                   ',' + Csv(current.metric) + ',' + Csv(current.unit) + ',' + Number(sample.value) + '\n';
+                                   ',' + CsvCell(current.metric) + ',' + CsvCell(current.unit) + ',' + JsonNumber(sample.value) + '\n';
                         } else {
                             out += (state->first_row ? "\n" : ",\n");
                             out += "{\"ts\":\"" + FormatUtc(t) + "\",\"series_id\":\"" + IdString(current.id.value()) +
-                                   "\",\"metric\":" + JsonString(current.metric) + ",\"value\":" + Number(sample.value) +
+                                   "\",\"metric\":" + JsonString(current.metric) + ",\"value\":" + JsonNumber(sample.value) +
                                    "}";
                         }
                         state->first_row = false;

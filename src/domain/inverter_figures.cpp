@@ -62,7 +62,7 @@ std::optional<SeriesId> InverterFigures::Counter(const InverterSeries& inverter)
 }
 
 Result<std::pair<double, EnergySource>> InverterFigures::EnergyBetween(const InverterSeries& inverter,
-                                                                       std::int64_t from_ms, std::int64_t to_ms) {
+                                                                       std::int64_t from_ms, std::int64_t to_ms) const {
     if (auto counter = Counter(inverter)) {
         // Only when the counter has readings in the period: a device that stopped reporting its counter (or a
         // generic producer that never did) falls back to its power.
@@ -76,7 +76,7 @@ Result<std::pair<double, EnergySource>> InverterFigures::EnergyBetween(const Inv
     return std::pair{wh / 1000.0, EnergySource::kIntegrated};
 }
 
-Result<TodayFigures> InverterFigures::Today(const InverterSeries& inverter) {
+Result<TodayFigures> InverterFigures::Today(const InverterSeries& inverter) const {
     const Timestamp now = engine_.clock().Now();
     const std::int64_t now_ms = ToMillis(now);
     const std::int64_t day_start = ToMillis(zone_.StartOfDay(now));
@@ -109,7 +109,7 @@ Result<TodayFigures> InverterFigures::Today(const InverterSeries& inverter) {
     return f;
 }
 
-Result<TenantToday> InverterFigures::Today(std::span<const InverterSeries> inverters) {
+Result<TenantToday> InverterFigures::Today(std::span<const InverterSeries> inverters) const {
     TenantToday t;
     t.total.energy_source = EnergySource::kDevice;
     for (const auto& inverter : inverters) {
@@ -133,7 +133,7 @@ Result<TenantToday> InverterFigures::Today(std::span<const InverterSeries> inver
 }
 
 Result<tsdb::RangeResult> InverterFigures::Power(std::span<const InverterSeries> inverters, std::int64_t from_ms,
-                                                 std::int64_t to_ms, std::size_t max_points) {
+                                                 std::int64_t to_ms, std::size_t max_points) const {
     if (inverters.size() == 1) return tsdb::QueryRange(engine_, scope_, *inverters[0].power, from_ms, to_ms, max_points);
     // Several inverters: one bucket width for all, so that buckets line up and add.
     const std::int64_t span = to_ms - from_ms;
@@ -154,7 +154,7 @@ Result<tsdb::RangeResult> InverterFigures::Power(std::span<const InverterSeries>
 }
 
 Result<InverterFigures::Bars> InverterFigures::Energy(std::span<const InverterSeries> inverters, Span span,
-                                                      Timestamp day) {
+                                                      Timestamp day) const {
     Timestamp from = zone_.StartOfDay(day), to = zone_.StartOfNextDay(day);
     tsdb::Period period = tsdb::Period::kPerHour;
     switch (span) {

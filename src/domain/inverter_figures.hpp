@@ -53,12 +53,12 @@ class InverterFigures {
     InverterFigures(tsdb::Engine& engine, TenantScope scope, TimeZone zone, FigureOptions options = {})
         : engine_(engine), scope_(std::move(scope)), zone_(std::move(zone)), options_(options) {}
 
-    Result<TodayFigures> Today(const InverterSeries& inverter);
-    Result<TenantToday> Today(std::span<const InverterSeries> inverters);
+    Result<TodayFigures> Today(const InverterSeries& inverter) const;
+    Result<TenantToday> Today(std::span<const InverterSeries> inverters) const;
 
     // AC power over [from, to] in buckets of one width for all inverters (summed), at most `max_points`.
     Result<tsdb::RangeResult> Power(std::span<const InverterSeries> inverters, std::int64_t from_ms, std::int64_t to_ms,
-                                    std::size_t max_points = tsdb::kDefaultMaxPoints);
+                                    std::size_t max_points = tsdb::kDefaultMaxPoints) const;
 
     // Energy (kWh) per local hour of `day`'s date, per day of its week (from Monday) or month, or per month of
     // its year. Summed over inverters; the source is the device counter only when every inverter had one.
@@ -67,11 +67,11 @@ class InverterFigures {
         std::vector<tsdb::PeriodEnergy> bars;
         EnergySource source = EnergySource::kDevice;
     };
-    Result<Bars> Energy(std::span<const InverterSeries> inverters, Span span, Timestamp day);
+    Result<Bars> Energy(std::span<const InverterSeries> inverters, Span span, Timestamp day) const;
 
     // Energy (kWh) over [from, to): the device counter when it has readings then, else integrated power.
     Result<std::pair<double, EnergySource>> EnergyBetween(const InverterSeries& inverter, std::int64_t from_ms,
-                                                          std::int64_t to_ms);
+                                                          std::int64_t to_ms) const;
 
     const TimeZone& zone() const { return zone_; }
 

@@ -229,6 +229,68 @@ TEST_F(OpenDtuTest, InvertersAreManagedThroughTheApi) {
     EXPECT_EQ(admin_.Call("GET", path).status, 404);
 }
 
+TEST_F(OpenDtuTest, DashboardFiguresAndExportOfPushedInverters) {
+    const auto tenant = admin_.MakeTenant("dtu-figures");
+    const auto key = admin_.MakeApiKey(tenant);
+    const auto a = admin_.MakeDevice(tenant, "Garage", R"("source":"opendtu","serial":"116100000081")");
+    const auto b = admin_.MakeDevice(tenant, "Shed", R"("source":"opendtu","serial":"116100000082")");
+    // Ten pushes a minute apart, the last one now: A at 100 W with channels, B at 50 W without.
+    for (int i = 9; i >= 0; --i) {
+        auto r = PushWith(key, Push({Inverter("116100000081", 100, kTwoChannels), Inverter("116100000082", 50)},
+                                    IsoNow(-60 * i)));
+        ASSERT_EQ(r.status, 201) << r.body;
+    }
+    const std::string base = "/api/v1/tenants/" + tenant;
+
+    auto home = ParseJson(admin_.Call("GET", base + "/inverters").body);
+    ASSERT_EQ(home.at("inverters").as_array().size(), 2u);
+    EXPECT_EQ(Text(home, "time_zone"), "Europe/Berlin");
+    const auto& total = home.at("total");
+    EXPECT_DOUBLE_EQ(total.at("current").at("watts").to_number<double>(), 150);
+    EXPECT_TRUE(total.at("current").at("fresh").as_bool());
+    EXPECT_EQ(Text(total, "today_source"), "integrated");  // B has no counter of its own
+
+    auto one = ParseJson(admin_.Call("GET", base + "/inverters/" + a).body);
+    EXPECT_EQ(Text(one.at("today"), "today_source"), "device");
+    EXPECT_DOUBLE_EQ(one.at("today").at("today_kwh").to_number<double>(), 0);  // the counter stood still
+    EXPECT_DOUBLE_EQ(one.at("today").at("peak").at("watts").to_number<double>(), 100);
+    EXPECT_DOUBLE_EQ(one.at("today").at("last_hour_average_w").to_number<double>(), 100);
+    ASSERT_EQ(one.at("channels").as_array().size(), 2u);
+    EXPECT_DOUBLE_EQ(one.at("channels").at(1).at("voltage").to_number<double>(), 30);
+
+    auto curve = ParseJson(admin_.Call("GET", base + "/power?range=1h").body);
+    ASSERT_EQ(curve.at("points").as_array().size(), 10u);
+    for (const auto& p : curve.at("points").as_array()) EXPECT_DOUBLE_EQ(p.at(1).to_number<double>(), 150);
+    EXPECT_EQ(ParseJson(admin_.Call("GET", base + "/inverters/" + b + "/power?range=6h").body)
+                  .at("points").as_array().size(), 10u);
+    // Today's and yesterday's hourly bars: the ten minutes may straddle local midnight.
+    double kwh = 0;
+    for (const char* date : {"now", "-1d"}) {
+        auto bars = admin_.Call("GET", base + "/inverters/" + b + "/energy?period=day&date=" + date);
+        ASSERT_EQ(bars.status, 200) << bars.body;
+        const auto bar_list = ParseJson(bars.body);
+        EXPECT_EQ(Text(bar_list, "source"), "integrated");
+        for (const auto& bar : bar_list.at("bars").as_array()) kwh += bar.at("energy_kwh").to_number<double>();
+    }
+    EXPECT_NEAR(kwh, 50.0 * 9 / 60 / 1000, 1e-9);  // nine minutes at 50 W
+    auto channels = ParseJson(admin_.Call("GET", base + "/inverters/" + a + "/channels?range=1h").body);
+    EXPECT_EQ(channels.at("channels").at(0).at("power").as_array().size(), 10u);
+
+    auto csv = admin_.Call("GET", base + "/inverters/" + a + "/export.csv?range=1h");
+    ASSERT_EQ(csv.status, 200);
+    EXPECT_EQ(csv.Header("content-type"), "text/csv; charset=utf-8");
+    EXPECT_NE(csv.body.find("# meterhub export of \"Garage\" (opendtu 116100000081)"), std::string::npos);
+    EXPECT_NE(csv.body.find("time (Europe/Berlin),power_ac (W),"), std::string::npos) << csv.body.substr(0, 300);
+    EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 2 + 10);  // title, header, ten rows
+
+    EXPECT_EQ(admin_.Call("GET", base + "/power?range=2w").status, 422);
+    EXPECT_EQ(admin_.Call("GET", base + "/inverters/" + a + "/energy?period=decade").status, 422);
+    // Another tenant's path to the same device finds nothing.
+    const auto other = admin_.MakeTenant("dtu-figures-other");
+    EXPECT_EQ(admin_.Call("GET", "/api/v1/tenants/" + other + "/inverters/" + a).status, 404);
+    EXPECT_EQ(admin_.Call("GET", "/api/v1/tenants/" + other + "/inverters/" + a + "/export.csv").status, 404);
+}
+
 // Upstream OpenDTU over MQTT, through a real Mosquitto: topics become the push path's series, strangers become
 // unclaimed devices, and losing the broker shows in /readyz until the reconnect.
 class OpenDtuMqttTest : public ::testing::Test {

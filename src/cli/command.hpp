@@ -21,6 +21,7 @@ void AddDataCommands(CLI::App& app, Action& action);        // query, export, pu
 void AddServeCommand(CLI::App& app, Action& action);        // serve
 void AddSimCommands(CLI::App& app, Action& action);         // sim
 void AddSimSolarmanCommand(CLI::App& sim, Action& action);  // sim solarman
+void AddSimOpenDtuCommand(CLI::App& sim, Action& action);   // sim opendtu
 
 // Prints "error: message" to stderr and returns the exit code for the error's category.
 int Fail(const Error& error);

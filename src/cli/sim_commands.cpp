@@ -89,6 +89,7 @@ void AddSimCommands(CLI::App& app, Action& action) {
     load->add_option("--start", args->start, "Time of the first sample")->capture_default_str();
     load->callback([&action, args] { action = [args](const Config& config) { return Load(config, *args); }; });
     AddSimSolarmanCommand(*sim, action);
+    AddSimOpenDtuCommand(*sim, action);
 }
 
 }  // namespace mh::cli

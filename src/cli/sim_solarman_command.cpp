@@ -1,14 +1,13 @@
 // sim solarman: simulated Solarman loggers. Push mode (default) connects N loggers to a collector and pushes
 // hello, data and heartbeat frames, checking every reply; --listen plays N loggers in pull mode that answer
 // Modbus reads from a simulated register image on consecutive ports.
-#include <signal.h>
-
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <stop_token>
 #include <thread>
 
 #include "cli/command.hpp"
+#include "cli/signals.hpp"
 #include "core/clock.hpp"
 #include "core/time_zone.hpp"
 #include "ingest/solarman/field_map.hpp"
@@ -31,29 +30,6 @@ struct SolarmanArgs {
     std::string map = "deye_micro_modbus";
     int threads = 2;
 };
-
-// Waits for SIGINT/SIGTERM, or until `done` says the work is over; prints `progress` every few seconds.
-template <class Done, class Progress>
-void WaitForSignalOr(Done done, Progress progress) {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    const timespec tick{5, 0};
-    while (!done()) {
-        siginfo_t info;
-        if (sigtimedwait(&signals, &info, &tick) > 0) break;
-        progress();
-    }
-}
-
-void BlockSignals() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
 
 int Push(const SolarmanArgs& args) {
     sim::PusherOptions options;

@@ -291,6 +291,28 @@ TEST_F(OpenDtuTest, DashboardFiguresAndExportOfPushedInverters) {
     EXPECT_EQ(admin_.Call("GET", "/api/v1/tenants/" + other + "/inverters/" + a + "/export.csv").status, 404);
 }
 
+TEST_F(OpenDtuTest, TheSimulatorPushesThroughTheRealPath) {
+    const auto tenant = admin_.MakeTenant("dtu-sim");
+    const auto key = admin_.MakeApiKey(tenant);
+    const auto a = admin_.MakeDevice(tenant, "Sim 1", R"("source":"opendtu","serial":"116200000000")");
+    const auto b = admin_.MakeDevice(tenant, "Sim 2", R"("source":"opendtu","serial":"116200000001")");
+    auto run = RunMeterhub({"sim", "opendtu", "--dtus", "1", "--inverters", "2", "--interval", "0", "--rounds", "3",
+                            "--first-serial", "116200000000", "--port", std::to_string(server_->port()), "--key", key});
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    EXPECT_NE(run.out.find("stored 3 rounds, failed 0"), std::string::npos) << run.out;
+    for (const auto& device : {a, b}) {
+        auto series = admin_.SeriesOf(tenant, device);
+        EXPECT_EQ(series.size(), 22u);
+        EXPECT_GE(admin_.Latest(tenant, series.at("grid_voltage")), 200);
+    }
+    // Without a key it refuses to start; with a wrong one every push fails and it says so.
+    EXPECT_NE(RunMeterhub({"sim", "opendtu", "--rounds", "1", "--port", std::to_string(server_->port())}).exit_code, 0);
+    auto wrong = RunMeterhub({"sim", "opendtu", "--rounds", "1", "--interval", "0", "--port",
+                              std::to_string(server_->port()), "--key", "nope"});
+    EXPECT_NE(wrong.exit_code, 0);
+    EXPECT_NE(wrong.err.find("HTTP 401"), std::string::npos) << wrong.err;
+}
+
 // Upstream OpenDTU over MQTT, through a real Mosquitto: topics become the push path's series, strangers become
 // unclaimed devices, and losing the broker shows in /readyz until the reconnect.
 class OpenDtuMqttTest : public ::testing::Test {
@@ -353,6 +375,21 @@ TEST_F(OpenDtuMqttTest, TopicsOfRegisteredInvertersBecomeSeries) {
     }));
     auto metrics = admin_->client().Request("GET", "/metrics").body;
     EXPECT_NE(metrics.find("meterhub_opendtu_mqtt_samples_total"), std::string::npos);
+}
+
+TEST_F(OpenDtuMqttTest, TheSimulatorPublishesUpstreamTopics) {
+    const auto tenant = admin_->MakeTenant("mqtt-sim");
+    const auto device = admin_->MakeDevice(tenant, "Sim", R"("source":"opendtu","serial":"116300000000")");
+    ASSERT_TRUE(WaitFor([&] { return Ready(); }));
+    // Rounds until the server has the values (its subscription may still be on the way at the first one).
+    ASSERT_TRUE(WaitFor([&] {
+        auto run = RunMeterhub({"sim", "opendtu", "--mqtt", "--port", std::to_string(broker_.port()), "--base-topic",
+                                "pv/", "--inverters", "1", "--first-serial", "116300000000", "--rounds", "1"});
+        EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+        auto series = admin_->SeriesOf(tenant, device);
+        return series.count("dc2.energy_total") > 0 && series.count("grid_voltage") > 0 &&
+               admin_->Latest(tenant, series.at("grid_voltage")) > 200;
+    }));
 }
 
 TEST_F(OpenDtuMqttTest, ReadinessFollowsTheBroker) {

@@ -217,6 +217,8 @@ void AddDevice(CLI::App& app, Action& action) {
     struct Args {
         std::string tenant, name, serial, source = "generic", model, poll;
         std::int64_t id = 0;
+        std::optional<double> rated_power;
+        std::optional<int> mppts;
     };
     auto args = std::make_shared<Args>();
     auto* add = device->add_subcommand("add", "Register a device");
@@ -226,12 +228,16 @@ void AddDevice(CLI::App& app, Action& action) {
     add->add_option("--source", args->source, "generic, solarman, opendtu, solaredge, usms, fablab, demo");
     add->add_option("--model", args->model, "Model, or the field/register map (e.g. deye_micro_modbus)");
     add->add_option("--poll", args->poll, "Pull mode: poll the Solarman logger at HOST[:PORT] (port 8899)");
+    add->add_option("--rated-power", args->rated_power, "Rated AC power in W")->check(CLI::Range(0.0, 1e9));
+    add->add_option("--mppts", args->mppts, "Number of PV inputs (MPPTs)")->check(CLI::Range(1, 64));
     add->callback([&action, args] {
         action = WithRuntime(false, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
             const auto scope = Access::ForOperator(t.id);
-            MH_ASSIGN_OR_RETURN(auto d, rt.store->CreateDevice(
-                                            scope, {args->name, args->source, args->serial, args->model, args->poll}));
+            store::NewDevice fresh{args->name, args->source, args->serial, args->model, args->poll};
+            fresh.rated_power_w = args->rated_power;
+            fresh.mppt_count = args->mppts;
+            MH_ASSIGN_OR_RETURN(auto d, rt.store->CreateDevice(scope, fresh));
             std::cout << "device " << d.name << " created (id " << d.id.value() << ")\n";
             return Ok();
         });
@@ -243,11 +249,32 @@ void AddDevice(CLI::App& app, Action& action) {
         action = WithRuntime(true, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
             MH_ASSIGN_OR_RETURN(auto devices, rt.store->ListDevices(Access::ForOperator(t.id)));
-            Table table({"ID", "NAME", "SOURCE", "SERIAL", "MODEL"});
+            Table table({"ID", "NAME", "SOURCE", "SERIAL", "MODEL", "RATED W", "MPPTS", "FIRMWARE"});
             for (const auto& d : devices) {
-                table.Add({std::to_string(d.id.value()), d.name, d.source, d.serial, d.model});
+                table.Add({std::to_string(d.id.value()), d.name, d.source, d.serial, d.model,
+                           d.rated_power_w ? std::to_string(static_cast<std::int64_t>(*d.rated_power_w)) : "",
+                           d.mppt_count ? std::to_string(*d.mppt_count) : "", d.firmware});
             }
             table.Print(std::cout);
+            return Ok();
+        });
+    });
+
+    auto edit_args = std::make_shared<store::DeviceUpdate>();
+    auto* edit = device->add_subcommand("edit", "Change a device's name, serial, model, poll address, rating or MPPTs");
+    edit->add_option("--tenant", args->tenant, "Tenant name")->required();
+    edit->add_option("id", args->id, "Device id (see `device list`)")->required();
+    edit->add_option("--name", edit_args->name, "Display name");
+    edit->add_option("--serial", edit_args->serial, "Serial (empty: none)");
+    edit->add_option("--model", edit_args->model, "Model or field/register map");
+    edit->add_option("--poll", edit_args->poll_address, "Pull-mode address (empty: the device pushes)");
+    edit->add_option("--rated-power", edit_args->rated_power_w, "Rated AC power in W")->check(CLI::Range(0.0, 1e9));
+    edit->add_option("--mppts", edit_args->mppt_count, "Number of PV inputs")->check(CLI::Range(1, 64));
+    edit->callback([&action, args, edit_args] {
+        action = WithRuntime(false, [args, edit_args](Runtime& rt) -> Status {
+            MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
+            MH_RETURN_IF_ERROR(rt.store->UpdateDevice(Access::ForOperator(t.id), DeviceId{args->id}, *edit_args));
+            std::cout << "device " << args->id << " updated\n";
             return Ok();
         });
     });

@@ -14,6 +14,7 @@
 #include "api/api.hpp"
 #include "api/metrics.hpp"
 #include "cli/command.hpp"
+#include "cli/demo_dtu.hpp"
 #include "cli/demo_loggers.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
 #include "cli/runtime.hpp"
@@ -261,6 +262,7 @@ int Serve(const Config& config, bool demo) {
     std::condition_variable cv;
     std::thread feeder;
     std::unique_ptr<DemoLoggers> demo_loggers;
+    std::unique_ptr<DemoDtu> demo_dtu;
     if (demo) {
         auto series = SetUpDemo(runtime);
         if (!series) return Fail(series.error());
@@ -280,6 +282,15 @@ int Serve(const Config& config, bool demo) {
             if (started)
                 std::cout << "demo: " << kDemoLoggers << " simulated Solarman loggers push to port " << loggers->port()
                           << " every " << config.demo.interval_s << " s" << std::endl;
+        }
+        if (auto dtu = DemoDtu::Start(runtime, series->tenant, (*server)->port(),
+                                      std::chrono::seconds(config.demo.interval_s))) {
+            demo_dtu = std::move(*dtu);
+            std::cout << "demo: a simulated OpenDTU pushes " << kDemoDtuInverters
+                      << " inverters to /api/opendtu/measurements every " << config.demo.interval_s << " s"
+                      << std::endl;
+        } else {
+            spdlog::warn("demo: no simulated OpenDTU: {}", dtu.error().message);
         }
     }
     // Retention runs in the background at retention.purge_interval_s.
@@ -302,6 +313,7 @@ int Serve(const Config& config, bool demo) {
     sigwait(&signals, &signal_number);
     spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     demo_loggers.reset();
+    demo_dtu.reset();
     (*server)->Stop(std::chrono::seconds(10));  // finish in-flight requests first: their samples are acknowledged
     if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
     collector.reset();

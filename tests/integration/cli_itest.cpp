@@ -79,6 +79,17 @@ TEST_F(CliTest, ManageTenantsUsersDevicesAndSeries) {
     ASSERT_EQ(series.exit_code, 0) << series.err;
     EXPECT_EQ(Ids(Mh({"series", "list", "--tenant", "home"}).out).size(), 1u);
 
+    // Edits change what they name; the list shows rating and MPPTs.
+    ASSERT_EQ(Mh({"device", "edit", "--tenant", "home", devices[0], "--name", "Roof east", "--rated-power", "800",
+                  "--mppts", "2"})
+                  .exit_code,
+              0);
+    const auto listed = Mh({"device", "list", "--tenant", "home"}).out;
+    EXPECT_NE(listed.find("Roof east"), std::string::npos) << listed;
+    EXPECT_NE(listed.find("2712345678"), std::string::npos) << listed;
+    EXPECT_NE(listed.find("800"), std::string::npos) << listed;
+    EXPECT_NE(Mh({"device", "edit", "--tenant", "home", devices[0], "--mppts", "0"}).exit_code, 0);
+
     // A device of another tenant is not found through this one.
     ASSERT_EQ(Mh({"tenant", "add", "other"}).exit_code, 0);
     EXPECT_EQ(Mh({"device", "delete", "--tenant", "other", devices[0]}).exit_code, 3);

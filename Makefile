@@ -38,6 +38,8 @@ bench:
 	@bench/http_bench build/bench
 	@build/bench/bench/solarman_bench
 	@bench/solarman_load build/bench
+	@build/bench/bench/figures_bench
+	@bench/opendtu_bench build/bench
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

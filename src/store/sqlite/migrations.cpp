@@ -133,6 +133,11 @@ CREATE TABLE unclaimed_devices (
     {5, "inverter MPPT count", R"sql(
 ALTER TABLE devices ADD COLUMN mppt_count INTEGER CHECK (mppt_count IS NULL OR mppt_count BETWEEN 1 AND 64);
 )sql"},
+    {6, "chunks by end time", R"sql(
+-- Range reads ask for chunks ending at or after `from`; without this index they scanned every chunk of the
+-- series from its first, reading a year of chunk data to answer "today".
+CREATE INDEX chunks_by_end ON chunks(series_id, end_ts);
+)sql"},
 };
 
 }  // namespace

@@ -446,15 +446,25 @@ Result<std::optional<SeriesInfo>> SqliteStore::LookupSeries(SeriesId id) {
 
 Result<std::vector<ChunkRow>> SqliteStore::ReadChunks(SeriesId series, std::int64_t from_ms, std::int64_t to_ms) {
     MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-    // A chunk overlaps when it starts at or before `to` and ends at or after `from`. The index on the end
-    // seeks to the first chunk that reaches `from` and walks index entries (no chunk data) to the series' newest;
-    // through the primary key the walk would begin at the series' first chunk and read a year of chunk data to
-    // answer "today".
+    // A chunk overlaps when it starts at or before `to` and ends at or after `from`. The primary key alone would
+    // walk the series from its first chunk (a year of chunk data to answer "today"), so first the index on the
+    // end gives the earliest start among the chunks that reach `from` (index entries only), and then the primary
+    // key walks from there to `to`, in order.
+    MH_ASSIGN_OR_RETURN(Statement * first,
+                        reader->Cached("SELECT MIN(start_ts) FROM chunks INDEXED BY chunks_by_end "
+                                       "WHERE series_id = ? AND end_ts >= ?"));
+    first->Bind(1, series.value()).Bind(2, from_ms);
+    MH_ASSIGN_OR_RETURN(bool found, first->Step());
+    const bool none = !found || first->IsNull(0);
+    const std::int64_t lowest_start = none ? 0 : first->Int(0);
+    first->Reset();
+    if (none || lowest_start > to_ms) return std::vector<ChunkRow>();
     return QueryAll(
         *reader,
-        "SELECT series_id, tenant_id, start_ts, end_ts, count, data FROM chunks INDEXED BY chunks_by_end "
-        "WHERE series_id = ? AND start_ts <= ? AND end_ts >= ? ORDER BY start_ts",
-        [&](Statement& s) { s.Bind(1, series.value()).Bind(2, to_ms).Bind(3, from_ms); }, &ChunkFrom);
+        "SELECT series_id, tenant_id, start_ts, end_ts, count, data FROM chunks "
+        "WHERE series_id = ? AND start_ts >= ? AND start_ts <= ? AND end_ts >= ? ORDER BY start_ts",
+        [&](Statement& s) { s.Bind(1, series.value()).Bind(2, lowest_start).Bind(3, to_ms).Bind(4, from_ms); },
+        &ChunkFrom);
 }
 
 Result<std::optional<ChunkRow>> SqliteStore::LastChunk(SeriesId series) {

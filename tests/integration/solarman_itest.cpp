@@ -10,6 +10,7 @@
 
 #include "ingest/solarman/frame.hpp"
 #include "ingest/solarman/reply.hpp"
+#include "admin_session.hpp"
 #include "server.hpp"
 #include "unit/net/test_client.hpp"
 #include "unit/solarman/fixtures.hpp"
@@ -26,15 +27,7 @@ constexpr std::uint32_t kLoggerSerial = 4142050081;  // the synthetic Deye micro
 constexpr std::uint32_t kStrangerSerial = 2712345678;
 
 json::value Parse(const std::string& body) {
-    boost::system::error_code ec;
-    auto v = json::parse(body, ec);
-    EXPECT_FALSE(ec) << body;
-    return v;
-}
-
-std::int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return ParseJson(body);
 }
 
 std::string Bytes(const std::vector<std::uint8_t>& v) {
@@ -69,7 +62,7 @@ void ExpectReply(TestConnection& c, const solarman::Frame& request) {
     ASSERT_TRUE(reply) << reply.error().message;
     const std::uint32_t sent_s = reply->payload[2] | reply->payload[3] << 8 | reply->payload[4] << 16 |
                                  static_cast<std::uint32_t>(reply->payload[5]) << 24;
-    EXPECT_NEAR(static_cast<double>(sent_s), static_cast<double>(NowMs() / 1000), 5.0);
+    EXPECT_NEAR(static_cast<double>(sent_s), static_cast<double>(WallMs() / 1000), 5.0);
     auto expected = *solarman::BuildReply(request, FromMillis(std::int64_t{sent_s} * 1000));
     EXPECT_EQ(*bytes, Bytes(solarman::EncodeFrame(expected)));
 }
@@ -85,37 +78,16 @@ class SolarmanTest : public ::testing::Test {
     }
 
     HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "") {
-        return client_.Request(method, target, body, {{"Authorization", "Bearer " + Token()}});
+        return admin_.Call(method, target, body);
     }
-
-    std::string Token() {
-        if (token_.empty()) {
-            auto r = client_.Request("POST", "/api/v1/auth/login",
-                                     R"({"email":"admin@example.org","password":"admin password 1"})");
-            token_ = std::string(Parse(r.body).at("token").as_string());
-        }
-        return token_;
-    }
-
-    std::string MakeTenant(const std::string& name) {
-        auto t = Call("POST", "/api/v1/tenants", R"({"name":")" + name + R"(","time_zone":"Europe/Berlin"})");
-        EXPECT_EQ(t.status, 201) << t.body;
-        return std::string(Parse(t.body).at("id").as_string());
-    }
-
-    // The series of `device` by metric name.
+    std::string MakeTenant(const std::string& name) { return admin_.MakeTenant(name); }
     std::map<std::string, std::string> SeriesOf(const std::string& tenant, const std::string& device) {
-        const auto d = Parse(Call("GET", "/api/v1/tenants/" + tenant + "/devices/" + device).body);
-        std::map<std::string, std::string> out;
-        for (const auto& s : d.at("series").as_array()) {
-            out[std::string(s.at("metric").as_string())] = std::string(s.at("id").as_string());
-        }
-        return out;
+        return admin_.SeriesOf(tenant, device);
     }
 
     static ServerProcess* server_;
-    HttpClient client_{server_->port()};
-    std::string token_;
+    AdminSession admin_{server_->port()};
+    HttpClient& client_ = admin_.client();
 };
 
 ServerProcess* SolarmanTest::server_ = nullptr;
@@ -134,7 +106,7 @@ TEST_F(SolarmanTest, ARegisteredLoggerIsAcknowledgedAndItsSamplesAreStored) {
     ExpectReply(logger, beat);
 
     // A data frame split across two writes, with a heartbeat glued to its end.
-    const auto data = DataFrame(kLoggerSerial, 2, false, NowMs() / 1000);  // a logger whose clock we set
+    const auto data = DataFrame(kLoggerSerial, 2, false, WallMs() / 1000);  // a logger whose clock we set
     const auto beat2 = Heartbeat(kLoggerSerial, 3);
     std::string bytes = Bytes(solarman::EncodeFrame(data)) + Bytes(solarman::EncodeFrame(beat2));
     ASSERT_TRUE(logger.Send(bytes.substr(0, 40)));
@@ -157,7 +129,7 @@ TEST_F(SolarmanTest, ARegisteredLoggerIsAcknowledgedAndItsSamplesAreStored) {
     EXPECT_EQ(info.at("rated_power_w").to_number<double>(), 600.0);
 
     // A historic frame is stored at the logger's time, not now; one from 1970 is not stored at all.
-    const std::int64_t hour_ago_s = NowMs() / 1000 - 3600;
+    const std::int64_t hour_ago_s = WallMs() / 1000 - 3600;
     const auto historic = DataFrame(kLoggerSerial, 4, true, hour_ago_s);
     ASSERT_TRUE(logger.Send(Bytes(solarman::EncodeFrame(historic))));
     ExpectReply(logger, historic);
@@ -239,7 +211,7 @@ TEST_F(SolarmanTest, ThePredecessorsMeasurementsEndpointRoutesBySerial) {
                   R"({"name":"Old","source":"solarman","serial":"4300000001"})");
     ASSERT_EQ(d.status, 201) << d.body;
     const std::string device(Parse(d.body).at("id").as_string());
-    const std::int64_t ts = NowMs() - 60'000;
+    const std::int64_t ts = WallMs() - 60'000;
     auto posted = Call("POST", "/api/measurements",
                        R"({"serial_logger":"4300000001","total_output_power":812.5,"yield_day_wh":1500,"timestamp":)" +
                            std::to_string(ts) + "}");

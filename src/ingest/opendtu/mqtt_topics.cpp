@@ -103,7 +103,8 @@ std::optional<TopicMessage> ParseTopic(std::string_view base, std::string_view t
     } else if (group == "0") {
         map = Find(kInverterFields, field);
         if (map) metric = map->metric;
-    } else if (const auto channel = Number(group); channel && *channel >= 1 && *channel == std::floor(*channel)) {
+    } else if (const auto channel = Number(group);
+               channel && *channel >= 1 && *channel <= 64 && *channel == std::floor(*channel)) {  // before the cast
         map = Find(kChannelFields, field);
         if (map) metric = ChannelMetric(static_cast<int>(*channel), map->metric);
     }

@@ -48,6 +48,8 @@ TEST(OpenDtuMqtt, IgnoresWhatIsNotAnInverterValue) {
              {"solar/116180212345/0/power", ""},
              {"solar/116180212345/0/unknownfield", "1"},
              {"solar/116180212345/17/power", "1"},
+             {"solar/116180212345/0111111111111111111111111111111111111111111/yieldtotal", "7"},  // found by the fuzzer
+             {"solar/116180212345/1e300/power", "1"},
              {"solar/116180212345/cmd/limit_persistent_relative", "50"},
              {"solar/116180212345/0/power/extra", "1"},
              {"other/116180212345/0/power", "1"},

@@ -11,6 +11,11 @@
 
 namespace mh::tsdb {
 
+namespace {
+// Zero-filled ahead in the open log segment, so that synced appends do not grow the file (SampleLog::Options).
+constexpr std::uint64_t kLogPreallocateBytes = 4 << 20;
+}  // namespace
+
 struct Engine::CheckpointJob {
     std::uint64_t closed_segment = 0;
     std::vector<SeriesState*> states;
@@ -46,7 +51,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(store::ChunkStore& chunks, const Cl
 
 Status Engine::Start() {
     if (!options_.read_only) {
-        MH_ASSIGN_OR_RETURN(log_, SampleLog::Open(options_.log_dir, SampleLog::Options{options_.sync}));
+        MH_ASSIGN_OR_RETURN(log_, SampleLog::Open(options_.log_dir, SampleLog::Options{.sync = options_.sync,
+                                                                              .preallocate_bytes = options_.sync ? kLogPreallocateBytes : 0}));
     }
     // Recovery: everything in the log is acknowledged and not yet in chunks (or written again idempotently).
     Status replay_status = Ok();

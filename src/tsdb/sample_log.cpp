@@ -379,6 +379,9 @@ Result<SegmentScan> ScanSegment(int fd, const fs::path& path, std::uint64_t file
         if (!have_record_header) return stop(SegmentEnd::kTorn, "truncated record header");
         const std::uint32_t length = LoadU32(reader.data());
         const std::uint32_t crc = LoadU32(reader.data() + 4);
+        // Eight zero bytes: the zero-filled space ahead of the last record (Options::preallocate_bytes), or a
+        // record whose header never reached the disk; either way nothing acknowledged lies beyond.
+        if (length == 0 && crc == 0) return stop(SegmentEnd::kClean, {});
         // Validate the length before reading or allocating anything for it.
         if (length == 0 || length > lf::kMaxRecordPayload) {
             return stop(SegmentEnd::kCorrupt, fmt::format("impossible record length {}", length));
@@ -414,6 +417,7 @@ class FileSampleLog final : public SampleLog {
         segment_ = number;
         segment_path_ = dir_ / SegmentName(number);
         segment_size_ = lf::kFileHeaderSize;
+        allocated_ = segment_size_;
         return Ok();
     }
 
@@ -428,6 +432,7 @@ class FileSampleLog final : public SampleLog {
         while (!samples.empty()) {
             const std::size_t n = std::min(samples.size(), lf::kMaxSamplesPerRecord);
             const std::size_t size = EncodeRecord(samples.first(n), write_buffer_.get());
+            if (Status grown = Preallocate(segment_size_ + size); !grown) return RollBack(start, std::move(grown).error());
             if (Status written = WriteAll(segment_fd_.get(), write_buffer_.get(), size, segment_size_, path);
                 !written) {
                 return RollBack(start, std::move(written).error());
@@ -472,6 +477,7 @@ class FileSampleLog final : public SampleLog {
         segment_ = closed + 1;
         segment_path_ = dir_ / SegmentName(segment_);
         segment_size_ = lf::kFileHeaderSize;
+        allocated_ = segment_size_;
         return closed;
     }
 
@@ -531,6 +537,22 @@ class FileSampleLog final : public SampleLog {
         write_buffer_capacity_ = bytes;
     }
 
+    // Makes the file at least `end` bytes long, zero-filling Options::preallocate_bytes ahead, so that the
+    // appends up to there do not change its size. The zeros reach the disk with the append's fdatasync.
+    Status Preallocate(std::uint64_t end) {
+        if (options_.preallocate_bytes == 0 || end <= allocated_) return Ok();
+        static constexpr std::size_t kZeroBlock = 1 << 20;
+        static const std::vector<std::uint8_t> zeros(kZeroBlock, 0);
+        const std::uint64_t target = std::max(end, allocated_ + options_.preallocate_bytes);
+        for (std::uint64_t at = allocated_; at < target;) {
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kZeroBlock, target - at));
+            MH_RETURN_IF_ERROR(WriteAll(segment_fd_.get(), zeros.data(), n, at, segment_path_));
+            at += n;
+        }
+        allocated_ = target;
+        return Ok();
+    }
+
     // Cuts the segment back to `offset` after a failed append so that no partial record sits in front of
     // later good ones (Replay would stop at it and lose them). If even that fails, the log is broken.
     Status RollBack(std::uint64_t offset, Error cause) {
@@ -542,6 +564,7 @@ class FileSampleLog final : public SampleLog {
                 segment_path_.string(), cause.message, std::generic_category().message(err));
         } else {
             segment_size_ = offset;
+            allocated_ = offset;
         }
         return cause;
     }
@@ -553,7 +576,8 @@ class FileSampleLog final : public SampleLog {
     UniqueFd segment_fd_;
     std::uint64_t segment_ = 0;
     fs::path segment_path_;              // for error messages
-    std::uint64_t segment_size_ = 0;     // file size of the open segment, header included
+    std::uint64_t segment_size_ = 0;     // bytes of the open segment in use: header and records
+    std::uint64_t allocated_ = 0;        // its file size: segment_size_ plus the zero-filled space ahead
     std::optional<std::string> broken_;  // set: why Append and Rotate are refused
     std::unique_ptr<std::uint8_t[]> write_buffer_;
     std::size_t write_buffer_capacity_ = 0;

@@ -31,6 +31,11 @@ class SampleLog {
   public:
     struct Options {
         bool sync = true;  // fdatasync after each append
+        // Zero-fill the open segment this far ahead of its last record. fdatasync after an append that grows
+        // the file must also commit the new size to the file system's journal; an append into bytes that
+        // already exist is a data-only flush (about 1.4x the synced appends per second on this kind of
+        // machine; bench/README.md). Replay reads a record header of eight zero bytes as the end. 0: off.
+        std::uint64_t preallocate_bytes = 0;
     };
 
     // Creates the directory if needed, takes the lock (Errc::kFailedPrecondition if another process holds

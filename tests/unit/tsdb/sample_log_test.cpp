@@ -172,6 +172,31 @@ TEST_F(SampleLogTest, AppendThenReplayYieldsTheSamplesInOrder) {
     ExpectRecordsEqual(ReplayAll(dir_), expected);
 }
 
+TEST_F(SampleLogTest, PreallocatedZerosAreTheEndNotCorruption) {
+    std::vector<Record> expected;
+    {
+        auto log = SampleLog::Open(dir_, SampleLog::Options{.sync = true, .preallocate_bytes = 64 * 1024});
+        ASSERT_TRUE(log);
+        for (std::uint32_t i = 0; i < 3; ++i) {
+            expected.push_back(Record{1, MakeSamples(10 + i, i)});
+            ASSERT_TRUE((*log)->Append(expected.back().samples));
+        }
+        // The file runs 64 KiB ahead of the records; the records are what counts.
+        EXPECT_EQ(fs::file_size(SegmentPath(dir_, 1)), lf::kFileHeaderSize + 64 * 1024);
+        EXPECT_LT((*log)->open_segment_bytes(), 64u * 1024);
+        ExpectRecordsEqual(ReplayAll(dir_), expected);  // a reader beside the writer stops at the zeros
+        // Growing past the zeros fills further ahead.
+        expected.push_back(Record{1, MakeSamples(5000, 9)});
+        ASSERT_TRUE((*log)->Append(expected.back().samples));
+        EXPECT_GT(fs::file_size(SegmentPath(dir_, 1)), lf::kFileHeaderSize + 64 * 1024);
+    }
+    // Reopening (a crash looks the same) keeps every record, reports no torn tail, and appends to a new segment.
+    auto log = OpenOrDie(dir_, /*sync=*/true);
+    EXPECT_EQ(log->open_segment(), 2u);
+    EXPECT_EQ(log_.str().find("torn"), std::string::npos) << log_.str();
+    ExpectRecordsEqual(ReplayAll(dir_), expected);
+}
+
 TEST_F(SampleLogTest, EmptyAppendWritesNothing) {
     auto log = OpenOrDie(dir_);
     ASSERT_TRUE(log);
@@ -354,7 +379,8 @@ TEST_F(SampleLogTest, ImpossibleRecordLengthsAreRejectedWithoutAllocating) {
 }
 
 TEST_F(SampleLogTest, ZeroFilledTailEndsTheSegment) {
-    // What a filesystem may show after a crash: the size grew, the data blocks never came.
+    // What a filesystem may show after a crash (the size grew, the data blocks never came), and what
+    // preallocation leaves on purpose: the end of the records, not damage, so nothing is cut or reported.
     std::vector<std::uint64_t> offsets;
     const std::vector<Record> written = WriteSegment(2, offsets);
     Bytes bytes = ReadFile(SegmentPath(dir_, 1));
@@ -362,7 +388,9 @@ TEST_F(SampleLogTest, ZeroFilledTailEndsTheSegment) {
     WriteFile(SegmentPath(dir_, 1), bytes);
     ExpectRecordsEqual(ReplayAll(dir_), written);
     ASSERT_TRUE(OpenOrDie(dir_));
-    EXPECT_EQ(fs::file_size(SegmentPath(dir_, 1)), offsets[2]);
+    EXPECT_EQ(fs::file_size(SegmentPath(dir_, 1)), offsets[2] + 4096);
+    EXPECT_EQ(log_.str().find("torn"), std::string::npos) << log_.str();
+    ExpectRecordsEqual(ReplayAll(dir_), written);
 }
 
 TEST_F(SampleLogTest, RandomDamageYieldsAPrefixOfTheRecords) {

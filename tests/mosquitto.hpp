@@ -1,4 +1,4 @@
-// A real Mosquitto broker on a free loopback port, for tests; stopped (SIGTERM) when destroyed. Restart() brings
+// A real Mosquitto broker on a free loopback port, for tests; killed when destroyed. Restart() brings
 // it back on the same port, to test reconnecting clients.
 #pragma once
 
@@ -48,7 +48,9 @@ class MosquittoProcess {
             ADD_FAILURE() << "mosquitto did not start on port " << port_ << " (is the mosquitto package installed?)";
         }
     }
-    void Stop() { process_->Stop(SIGTERM); }
+    // SIGKILL: a broker that vanishes is what the clients must survive, and Mosquitto can sit on a SIGTERM
+    // that arrives while it is still starting up.
+    void Stop() { process_->Stop(SIGKILL); }
     void Restart() {
         Stop();
         Start();

@@ -113,6 +113,8 @@ class Api final : public net::Handler {
         domain::InverterFigures figures;
     };
     Result<InverterContext> InverterContextFor(const Call& call);
+    Result<std::pair<std::int64_t, std::int64_t>> FromTo(const Call& call, const TimeZone& zone,
+                                                         std::string_view default_from);
     Result<std::pair<std::int64_t, std::int64_t>> RangeFor(const Call& call, const TimeZone& zone);
 
     Status Authenticate(Call& call, Auth auth);

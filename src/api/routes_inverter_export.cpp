@@ -1,6 +1,7 @@
 // GET /api/v1/tenants/{tenant}/inverters/{device}/export.csv: every series of one device over a range as one wide
 // CSV table (a row per timestamp, a column per series with its unit), local times with their UTC offset, streamed
 // a day at a time so memory stays flat for any range.
+#include <algorithm>
 #include <map>
 
 #include "api/api.hpp"
@@ -23,9 +24,10 @@ void Api::AddInverterExportRoute() {
             if (!series) return Fail(call, series.error());
             auto range = RangeFor(*call, ctx->zone);
             if (!range) return Fail(call, range.error());
-            std::stable_sort(series->begin(), series->end(), [](const store::Series& a, const store::Series& b) {
-                return (a.metric != "power_ac") < (b.metric != "power_ac") ||
-                       ((a.metric != "power_ac") == (b.metric != "power_ac") && a.metric < b.metric);
+            // power_ac first, then by metric name.
+            std::sort(series->begin(), series->end(), [](const store::Series& a, const store::Series& b) {
+                return std::pair(a.metric != "power_ac", std::string_view(a.metric)) <
+                       std::pair(b.metric != "power_ac", std::string_view(b.metric));
             });
 
             struct State {

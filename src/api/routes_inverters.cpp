@@ -42,17 +42,24 @@ json::object InverterView(const InverterSeries& inverter) {
     return o;
 }
 
-std::string CurveJson(const tsdb::RangeResult& range, std::int64_t from_ms, std::int64_t to_ms) {
-    std::string body = "{\"from\":\"" + IsoTime(from_ms) + "\",\"to\":\"" + IsoTime(to_ms) + "\",\"resolution\":\"" +
-                       range.resolution + "\",\"bucket_ms\":" + std::to_string(range.bucket_ms) +
-                       ",\"columns\":[\"ts_ms\",\"avg_w\",\"min_w\",\"max_w\"],\"points\":[";
-    for (std::size_t i = 0; i < range.points.size(); ++i) {
-        const auto& p = range.points[i];
+// Points as [[ts_ms, avg, min, max], ...], hand-built: the arrays can be long.
+void AppendPoints(std::string& body, const std::vector<tsdb::Point>& points) {
+    body += '[';
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const auto& p = points[i];
         if (i > 0) body += ',';
         body += '[' + std::to_string(p.ts_ms) + ',' + JsonNumber(p.value) + ',' + JsonNumber(p.min) + ',' +
                 JsonNumber(p.max) + ']';
     }
-    return body + "]}";
+    body += ']';
+}
+
+std::string CurveJson(const tsdb::RangeResult& range, std::int64_t from_ms, std::int64_t to_ms) {
+    std::string body = "{\"from\":\"" + IsoTime(from_ms) + "\",\"to\":\"" + IsoTime(to_ms) + "\",\"resolution\":\"" +
+                       range.resolution + "\",\"bucket_ms\":" + std::to_string(range.bucket_ms) +
+                       ",\"columns\":[\"ts_ms\",\"avg_w\",\"min_w\",\"max_w\"],\"points\":";
+    AppendPoints(body, range.points);
+    return body + "}";
 }
 
 }  // namespace
@@ -64,29 +71,35 @@ Result<Api::InverterContext> Api::InverterContextFor(const Call& call) {
     return InverterContext{scope, zone, InverterFigures(engine_, scope, zone)};
 }
 
-// ?range=1h|6h|24h|7d|30d|1y (default 24h) ending now, or ?from= and ?to= (local dates, times, "-3d", ...).
-Result<std::pair<std::int64_t, std::int64_t>> Api::RangeFor(const Call& call, const TimeZone& zone) {
+// ?from= and ?to= in the tenant's zone (local dates and times, "-3d", "now", Unix milliseconds), with defaults.
+Result<std::pair<std::int64_t, std::int64_t>> Api::FromTo(const Call& call, const TimeZone& zone,
+                                                          std::string_view default_from) {
     const Timestamp now = clock_.Now();
-    const std::int64_t now_ms = ToMillis(now);
-    const auto from = call.request.Param("from");
-    const auto to = call.request.Param("to");
-    if (from || to) {
-        auto parse = [&](const char* name, std::string_view text) -> Result<std::int64_t> {
-            auto t = ParseTimeArg(text, zone, now);
-            if (!t) return MakeError(Errc::kInvalidArgument, std::string(name) + ": " + t.error().message);
-            return ToMillis(*t);
-        };
-        MH_ASSIGN_OR_RETURN(std::int64_t from_ms, parse("from", from.value_or("-24h")));
-        MH_ASSIGN_OR_RETURN(std::int64_t to_ms, parse("to", to.value_or("now")));
-        if (to_ms <= from_ms) return MakeError(Errc::kInvalidArgument, "to: must be after from");
-        if (to_ms - from_ms > 10 * 366 * 86'400'000LL) {
+    auto parse = [&](const char* name, std::string_view fallback) -> Result<std::int64_t> {
+        const std::string text = call.request.Param(name).value_or(std::string(fallback));
+        auto t = ParseTimeArg(text, zone, now);
+        if (!t) return MakeError(Errc::kInvalidArgument, std::string(name) + ": " + t.error().message);
+        return ToMillis(*t);
+    };
+    MH_ASSIGN_OR_RETURN(std::int64_t from_ms, parse("from", default_from));
+    MH_ASSIGN_OR_RETURN(std::int64_t to_ms, parse("to", "now"));
+    return std::pair{from_ms, to_ms};
+}
+
+// ?range=1h|6h|24h|7d|30d|1y (default 24h) ending now, or ?from= and ?to=.
+Result<std::pair<std::int64_t, std::int64_t>> Api::RangeFor(const Call& call, const TimeZone& zone) {
+    if (call.request.Param("from") || call.request.Param("to")) {
+        MH_ASSIGN_OR_RETURN(auto range, FromTo(call, zone, "-24h"));
+        if (range.second <= range.first) return MakeError(Errc::kInvalidArgument, "to: must be after from");
+        if (range.second - range.first > 10 * 366 * 86'400'000LL) {
             return MakeError(Errc::kInvalidArgument, "from..to: at most ten years at once");
         }
-        return std::pair{from_ms, to_ms};
+        return range;
     }
     const std::string name = call.request.Param("range").value_or("24h");
     const auto span = domain::ParseRangeName(name);
     if (!span) return MakeError(Errc::kInvalidArgument, "range: must be 1h, 6h, 24h, 7d, 30d or 1y (or give from/to)");
+    const std::int64_t now_ms = ToMillis(clock_.Now());
     return std::pair{now_ms - *span, now_ms};
 }
 
@@ -233,13 +246,8 @@ void Api::AddInverterRoutes() {
                     if (it == c.by_field.end()) continue;
                     auto curve = tsdb::QueryRange(engine_, ctx->scope, it->second, range->first, range->second, 500);
                     if (!curve) return Fail(call, curve.error());
-                    body += ",\"" + std::string(field) + "\":[";
-                    for (std::size_t i = 0; i < curve->points.size(); ++i) {
-                        const auto& p = curve->points[i];
-                        body += std::string(i ? "," : "") + '[' + std::to_string(p.ts_ms) + ',' + JsonNumber(p.value) +
-                                ',' + JsonNumber(p.min) + ',' + JsonNumber(p.max) + ']';
-                    }
-                    body += ']';
+                    body += ",\"" + std::string(field) + "\":";
+                    AppendPoints(body, curve->points);
                 }
                 body += '}';
             }

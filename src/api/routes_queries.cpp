@@ -1,4 +1,6 @@
 // Reads: latest, ranges with a point budget, energy, today's figures, and the streamed export.
+#include <tuple>
+
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
@@ -25,15 +27,7 @@ void Api::AddQueryRoutes() {
         MH_ASSIGN_OR_RETURN(auto tenant, store_.GetTenant(scope.tenant()));
         Window w;
         w.zone = TimeZone::Find(tenant.time_zone).value_or(TimeZone::Utc());
-        const Timestamp now = clock_.Now();
-        auto parse = [&](const char* name, const char* fallback) -> Result<std::int64_t> {
-            const std::string text = call.request.Param(name).value_or(fallback);
-            auto t = ParseTimeArg(text, w.zone, now);
-            if (!t) return MakeError(Errc::kInvalidArgument, std::string(name) + ": " + t.error().message);
-            return ToMillis(*t);
-        };
-        MH_ASSIGN_OR_RETURN(w.from_ms, parse("from", default_from));
-        MH_ASSIGN_OR_RETURN(w.to_ms, parse("to", "now"));
+        MH_ASSIGN_OR_RETURN(std::tie(w.from_ms, w.to_ms), FromTo(call, w.zone, default_from));
         if (w.to_ms < w.from_ms) return MakeError(Errc::kInvalidArgument, "to: is before from");
         return w;
     };

@@ -65,10 +65,12 @@ Result<std::pair<double, EnergySource>> InverterFigures::EnergyBetween(const Inv
                                                                        std::int64_t from_ms, std::int64_t to_ms) const {
     if (auto counter = Counter(inverter)) {
         // Only when the counter has readings in the period: a device that stopped reporting its counter (or a
-        // generic producer that never did) falls back to its power.
+        // generic producer that never did) falls back to its power. The hourly rows that say so also hold the
+        // counter's increase.
         MH_ASSIGN_OR_RETURN(auto rows, engine_.ReadRollups(scope_, *counter, tsdb::kHour, from_ms, to_ms));
         if (std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.count > 0; })) {
-            MH_ASSIGN_OR_RETURN(double kwh, tsdb::EnergyBetween(engine_, scope_, *counter, from_ms, to_ms));
+            double kwh = 0;
+            for (const auto& row : rows) kwh += row.increase;
             return std::pair{kwh, EnergySource::kDevice};
         }
     }

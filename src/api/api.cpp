@@ -17,7 +17,7 @@ Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const do
       engine_(engine),
       clock_(clock),
       jwt_(jwt),
-      mail_(std::move(mail)),
+      accounts_(store, clock, std::move(mail), options.public_url),
       options_(std::move(options)),
       login_by_ip_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
       login_by_account_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),

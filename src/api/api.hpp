@@ -19,6 +19,7 @@
 #include "core/clock.hpp"
 #include "core/tenant_scope.hpp"
 #include "core/time_zone.hpp"
+#include "domain/accounts.hpp"
 #include "domain/inverter_figures.hpp"
 #include "domain/jwt.hpp"
 #include "domain/rate_limiter.hpp"
@@ -38,7 +39,7 @@ struct ApiOptions {
 };
 
 // Outgoing mail; the server logs it when no SMTP server is configured.
-using SendMail = std::function<void(const std::string& to, const std::string& subject, const std::string& body)>;
+using SendMail = domain::SendMail;
 
 // Health of what /readyz checks, supplied by whoever wires the server.
 using ReadinessCheck = std::function<Status()>;
@@ -57,6 +58,9 @@ class Api final : public net::Handler {
 
     // The OpenDTU inverters behind POST /api/opendtu/measurements, shared with the MQTT collector.
     collect::OpenDtuInverters& opendtu() { return *opendtu_; }
+
+    // Forget cached device API keys (a key was revoked elsewhere in this process, e.g. on the web pages).
+    void ApiKeysChanged() { api_keys_.Clear(); }
 
     // The OpenAPI 3 document of every route.
     std::string OpenApiJson() const;
@@ -131,7 +135,7 @@ class Api final : public net::Handler {
     tsdb::Engine& engine_;
     const Clock& clock_;
     const domain::JwtIssuer& jwt_;
-    SendMail mail_;
+    domain::Accounts accounts_;
     ApiOptions options_;
     Router<Route> router_;
     RequestMetrics metrics_;

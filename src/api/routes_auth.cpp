@@ -8,19 +8,6 @@
 #include "domain/secrets.hpp"
 
 namespace mh::api {
-namespace {
-
-constexpr auto kVerifyLifetime = std::chrono::hours(48);
-constexpr auto kResetLifetime = std::chrono::hours(1);
-
-bool LooksLikeEmail(std::string_view email) {
-    const auto at = email.find('@');
-    return at != std::string_view::npos && at > 0 && at + 1 < email.size() && email.find(' ') == std::string_view::npos &&
-           email.find('\n') == std::string_view::npos && email.size() <= 254;
-}
-
-}  // namespace
-
 Result<store::User> Api::CheckCredentials(const std::shared_ptr<Call>& call) {
     auto fail = [&](Error error) -> Result<store::User> {
         Fail(call, error);
@@ -72,18 +59,14 @@ void Api::AddAuthRoutes() {
         [this](std::shared_ptr<Call> call) {
             auto user = CheckCredentials(call);
             if (!user) return;
-            const std::string id = domain::RandomHex(32);
-            const std::string csrf = domain::RandomHex(16);
-            const auto expires = clock_.Now() + options_.token_lifetime;
-            if (auto status = store_.CreateSession(domain::Sha256Hex(id), user->id, csrf, expires); !status) {
-                return Fail(call, status.error());
-            }
+            auto session = accounts_.StartSession(*user, options_.token_lifetime);
+            if (!session) return Fail(call, session.error());
             call->extra_headers.emplace_back(
-                "set-cookie", "mh_session=" + id + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                "set-cookie", "mh_session=" + session->cookie_value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
                                   std::to_string(options_.token_lifetime.count()) +
                                   (options_.cookie_secure ? "; Secure" : ""));
-            Finish(call, JsonResponse(200, json::object{{"csrf_token", csrf},
-                                                        {"expires_at", IsoTime(ToMillis(expires))},
+            Finish(call, JsonResponse(200, json::object{{"csrf_token", session->csrf_token},
+                                                        {"expires_at", IsoTime(ToMillis(session->expires_at))},
                                                         {"user", View(*user)}}));
         });
 
@@ -141,12 +124,7 @@ void Api::AddAuthRoutes() {
             auto next = RequiredString(*body, "new_password", domain::kMaxPasswordLength);
             if (!current) return Fail(call, current.error());
             if (!next) return Fail(call, next.error());
-            if (!domain::VerifyPassword(call->caller.user->password_hash, *current)) {
-                return Fail(call, MakeError(Errc::kPermissionDenied, "current_password: is wrong"));
-            }
-            auto hash = domain::HashPassword(*next);
-            if (!hash) return Fail(call, MakeError(Errc::kInvalidArgument, "new_password: " + hash.error().message));
-            if (auto status = store_.SetPasswordHash(call->caller.user->id, *hash); !status) {
+            if (auto status = accounts_.ChangePassword(*call->caller.user, *current, *next); !status) {
                 return Fail(call, status.error());
             }
             Finish(call, net::Response::Json(200, R"({"password_changed":true})"));
@@ -167,19 +145,8 @@ void Api::AddAuthRoutes() {
             if (!email) return Fail(call, email.error());
             if (!password) return Fail(call, password.error());
             if (!name) return Fail(call, name.error());
-            if (!LooksLikeEmail(*email)) return Fail(call, MakeError(Errc::kInvalidArgument, "email: is not an e-mail address"));
-            auto hash = domain::HashPassword(*password);
-            if (!hash) return Fail(call, MakeError(Errc::kInvalidArgument, "password: " + hash.error().message));
-            auto user = store_.CreateUser({*email, name->value_or(""), *hash, false});
+            auto user = accounts_.SignUp(*email, *password, name->value_or(""));
             if (!user) return Fail(call, user.error());
-            const std::string token = domain::RandomHex(32);
-            if (auto status = store_.CreateEmailToken(user->id, store::EmailTokenPurpose::kVerify,
-                                                      domain::Sha256Hex(token), "", clock_.Now() + kVerifyLifetime);
-                !status) {
-                return Fail(call, status.error());
-            }
-            mail_(user->email, "Confirm your meterhub account",
-                  "Open this link to confirm your e-mail address:\n" + options_.public_url + "/verify?token=" + token);
             Finish(call, JsonResponse(201, json::object{{"user", View(*user)}, {"verification", "sent"}}));
         });
 
@@ -189,9 +156,7 @@ void Api::AddAuthRoutes() {
             if (!body) return Fail(call, body.error());
             auto token = RequiredString(*body, "token");
             if (!token) return Fail(call, token.error());
-            auto user = store_.ConsumeEmailToken(store::EmailTokenPurpose::kVerify, domain::Sha256Hex(*token), clock_.Now());
-            if (!user) return Fail(call, user.error());
-            if (auto status = store_.SetEmailVerified(user->first, true); !status) return Fail(call, status.error());
+            if (auto status = accounts_.Verify(*token); !status) return Fail(call, status.error());
             Finish(call, net::Response::Json(200, R"({"email_verified":true})"));
         });
 
@@ -207,17 +172,7 @@ void Api::AddAuthRoutes() {
             if (!body) return Fail(call, body.error());
             auto email = RequiredString(*body, "email");
             if (!email) return Fail(call, email.error());
-            if (auto user = store_.FindUserByEmail(*email)) {
-                const std::string token = domain::RandomHex(32);
-                if (auto status = store_.CreateEmailToken(user->id, store::EmailTokenPurpose::kReset,
-                                                          domain::Sha256Hex(token), "", clock_.Now() + kResetLifetime);
-                    !status) {
-                    return Fail(call, status.error());
-                }
-                mail_(user->email, "Reset your meterhub password",
-                      "Open this link within an hour to choose a new password:\n" + options_.public_url +
-                          "/reset-password?token=" + token);
-            }
+            if (auto status = accounts_.RequestPasswordReset(*email); !status) return Fail(call, status.error());
             Finish(call, net::Response::Json(202, R"({"reset":"if the address is known, a link was sent"})"));
         });
 
@@ -229,11 +184,7 @@ void Api::AddAuthRoutes() {
             auto password = RequiredString(*body, "password", domain::kMaxPasswordLength);
             if (!token) return Fail(call, token.error());
             if (!password) return Fail(call, password.error());
-            auto hash = domain::HashPassword(*password);
-            if (!hash) return Fail(call, MakeError(Errc::kInvalidArgument, "password: " + hash.error().message));
-            auto user = store_.ConsumeEmailToken(store::EmailTokenPurpose::kReset, domain::Sha256Hex(*token), clock_.Now());
-            if (!user) return Fail(call, user.error());
-            if (auto status = store_.SetPasswordHash(user->first, *hash); !status) return Fail(call, status.error());
+            if (auto status = accounts_.ResetPassword(*token, *password); !status) return Fail(call, status.error());
             Finish(call, net::Response::Json(200, R"({"password_changed":true})"));
         });
 }

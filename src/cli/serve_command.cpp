@@ -15,6 +15,7 @@
 #include "api/metrics.hpp"
 #include "cli/command.hpp"
 #include "cli/demo_dtu.hpp"
+#include "cli/frontend.hpp"
 #include "cli/demo_loggers.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
 #include "cli/runtime.hpp"
@@ -26,6 +27,8 @@
 #include "domain/secrets.hpp"
 #include "net/http_server.hpp"
 #include "net/mail_outbox.hpp"
+#include "web/live_hub.hpp"
+#include "web/site.hpp"
 #include "net/stream_server.hpp"
 #include "sim/solar.hpp"
 
@@ -187,6 +190,15 @@ void AddSolarmanMetrics(api::Api& api, const collect::SolarmanCollector& collect
     });
 }
 
+// Where Solarman loggers should send their data, as the web pages tell people: the public URL's host and the
+// collector's port.
+std::string CollectorAddress(const Config& config) {
+    std::string host = config.http.public_url;
+    if (const auto scheme = host.find("://"); scheme != std::string::npos) host.erase(0, scheme + 3);
+    host = host.substr(0, host.find_first_of(":/"));
+    return (host.empty() ? "localhost" : host) + ":" + std::to_string(config.solarman.port);
+}
+
 int Serve(const Config& config, bool demo) {
     // Signals are taken by sigwait below, so block them before any thread starts.
     sigset_t signals;
@@ -224,7 +236,20 @@ int Serve(const Config& config, bool demo) {
         }
     };
     api::Api api(*runtime.store, *runtime.engine, runtime.clock, jwt, mail, api_options);
-    auto server = net::HttpServer::Start(ServerOptionsFrom(config), api);
+    // Committed samples reach the open dashboards through the live hub.
+    web::LiveHub live;
+    runtime.engine->SetCommitListener(
+        [&live](TenantId tenant, std::span<const tsdb::SeriesSample> samples) { live.Publish(tenant, samples); });
+    web::SiteOptions site_options;
+    site_options.session_lifetime = api_options.token_lifetime;
+    site_options.cookie_secure = config.auth.cookie_secure;
+    site_options.public_url = config.http.public_url;
+    site_options.login_attempts_per_minute = config.auth.login_attempts_per_minute;
+    site_options.collector_address = CollectorAddress(config);
+    site_options.api_keys_changed = [&api] { api.ApiKeysChanged(); };
+    web::Site site(*runtime.store, *runtime.engine, runtime.clock, mail, live, site_options);
+    Frontend frontend(site, api);
+    auto server = net::HttpServer::Start(ServerOptionsFrom(config), frontend);
     if (!server) return Fail(server.error());
     api.AddMetricsSource([&server](std::string& out) {
         api::AppendMetric(out, "meterhub_http_open_connections", "Open HTTP connections.", api::MetricType::kGauge,
@@ -272,7 +297,7 @@ int Serve(const Config& config, bool demo) {
                   << series->power.value() << "\n"
                   << "      or log in to the API: curl -X POST localhost:" << (*server)->port()
                   << "/api/v1/auth/login -d '{\"email\":\"" << kDemoEmail << "\",\"password\":\"" << kDemoPassword
-                  << "\"}'\n(the web dashboard arrives with the next milestone)" << std::endl;
+                  << "\"}'" << std::endl;
         feeder = std::thread([&, s = *series] { DemoFeeder(runtime, s).Run(stop, mutex, cv); });
         if (loggers) {
             auto started = DemoLoggers::Start(runtime, series->tenant, loggers->port(),
@@ -309,11 +334,16 @@ int Serve(const Config& config, bool demo) {
         }
     });
 
+    if (demo) {
+        std::cout << "\n  Open http://localhost:" << (*server)->port() << "/ and log in as " << kDemoEmail << " / "
+                  << kDemoPassword << "\n" << std::endl;
+    }
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     demo_loggers.reset();
     demo_dtu.reset();
+    live.Close();  // ends the dashboards' event streams, which would otherwise hold the server's drain
     (*server)->Stop(std::chrono::seconds(10));  // finish in-flight requests first: their samples are acknowledged
     if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
     collector.reset();

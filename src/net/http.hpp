@@ -39,11 +39,23 @@ struct Request {
 // when the body is complete. Called on a worker thread; may block briefly (database reads).
 using BodyStream = std::function<bool(std::string& out)>;
 
+// Produces a streamed body whose pieces come when they come (server-sent events): when the server is ready for
+// the next piece it calls the stream with `next` (on a worker thread, never twice at once); the producer calls
+// next(piece, more) exactly once, from any thread, now or later. more=false ends the body (after `piece`, which
+// may be empty). Calling `next` after the connection or the server is gone is harmless; a `next` destroyed
+// uncalled ends the connection like a failing BodyStream. A dead client is noticed only when a piece is written,
+// so an endless stream should send periodic pieces (heartbeats). Stop() ends a stream that waits for its next
+// piece (last chunk, then close) rather than waiting for the drain. The server destroys the stream function
+// (and with it the producer's state) as soon as the response ends.
+using NextPiece = std::function<void(std::string piece, bool more)>;
+using AsyncBodyStream = std::function<void(NextPiece next)>;
+
 struct Response {
     int status = 200;
     Headers headers;
     std::string body;
-    BodyStream stream;  // when set, the body is sent chunked from it and `body` is ignored
+    BodyStream stream;             // when set, the body is sent chunked from it and `body` is ignored
+    AsyncBodyStream async_stream;  // when set, the body is sent chunked from it; `body` and `stream` are ignored
 
     Response& Set(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));

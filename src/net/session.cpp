@@ -6,6 +6,10 @@
 // Reply bound to the slot's sequence number; the Reply posts the Response back to the strand, which fills the
 // slot; the writer waits until the front slot is filled, writes it and pops it. Errors the server answers
 // itself (400, 408, 413, 431, 503) are slots that are filled from the start and end the connection.
+//
+// An AsyncBodyStream is served the same way piece by piece: the writer asks for a piece on the pool with a
+// NextPiece bound to a fresh id, the NextPiece posts the piece back to the strand, and the writer waits on its
+// wake-up signal, so that a close or Stop() ends the wait without the producer's help.
 #include "net/session.hpp"
 
 #include <spdlog/spdlog.h>
@@ -227,6 +231,49 @@ class ReplyState {
     std::atomic<bool> replied_{false};
 };
 
+// What a NextPiece holds, like ReplyState: where the piece goes (a late call is a no-op). A NextPiece destroyed
+// uncalled fails the stream rather than leave it waiting forever.
+class PieceState {
+  public:
+    PieceState(std::shared_ptr<ReplyGate> gate, std::weak_ptr<Session> session, std::uint64_t id)
+        : gate_(std::move(gate)), session_(std::move(session)), id_(id) {}
+    ~PieceState() {
+        try {
+            Deliver(std::nullopt, false);
+        } catch (...) {  // out of memory while posting: the connection stays until its client or Stop() ends it
+        }
+    }
+    PieceState(const PieceState&) = delete;
+    PieceState& operator=(const PieceState&) = delete;
+
+    // `piece` nullopt: the stream failed. False when something was already delivered.
+    bool Deliver(std::optional<std::string> piece, bool more);
+
+  private:
+    std::shared_ptr<ReplyGate> gate_;
+    std::weak_ptr<Session> session_;
+    const std::uint64_t id_;
+    std::atomic<bool> delivered_{false};
+};
+
+// On the worker pool: hands the producer a NextPiece bound to `state`.
+void CallStream(const AsyncBodyStream& stream, const std::shared_ptr<PieceState>& state) {
+    NextPiece next = [state](std::string piece, bool more) {
+        if (!state->Deliver(std::move(piece), more)) {
+            spdlog::warn("http: a response stream delivered one piece twice; the second is ignored");
+        }
+    };
+    try {
+        stream(std::move(next));
+    } catch (const std::exception& e) {
+        spdlog::error("http: a response stream failed: {}", e.what());
+        state->Deliver(std::nullopt, false);
+    } catch (...) {
+        spdlog::error("http: a response stream failed");
+        state->Deliver(std::nullopt, false);
+    }
+}
+
 void RunHandler(Handler& handler, Request request, const std::shared_ptr<ReplyState>& state) {
     Reply reply = [state](Response response) {
         if (!state->Deliver(std::move(response))) {
@@ -294,6 +341,13 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         });
     }
 
+    // Any thread: hands a piece of an AsyncBodyStream (nullopt: its failure) to the strand.
+    void PostPiece(std::uint64_t id, std::optional<std::string> piece, bool more) {
+        asio::post(strand_, [self = shared_from_this(), id, piece = std::move(piece), more]() mutable {
+            self->OnPiece(id, std::move(piece), more);
+        });
+    }
+
   private:
     enum class ReadPhase { kIdle, kHead, kBody, kWaitingForRoom, kDone };
     enum class WriteOutcome { kKeepAlive, kClose, kFailed };
@@ -306,6 +360,15 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         unsigned version = 11;
         Clock::time_point started{};
         Response response;
+    };
+
+    // The piece of an AsyncBodyStream the writer waits for.
+    struct AwaitedPiece {
+        std::uint64_t id = 0;  // 0: none awaited
+        bool arrived = false;
+        bool failed = false;
+        bool more = false;
+        std::string data;
     };
 
     // The completion of a coroutine: logs what escaped it and closes the connection.
@@ -460,6 +523,16 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         if (sequence == base_seq_) writer_wake_.Notify();
     }
 
+    void OnPiece(std::uint64_t id, std::optional<std::string> piece, bool more) {
+        if (id != piece_.id || piece_.arrived) return;  // from a stream that has ended
+        if (!piece) spdlog::warn("http: a response stream failed or dropped its NextPiece uncalled; closing");
+        piece_.arrived = true;
+        piece_.failed = !piece;
+        piece_.more = more;
+        if (piece) piece_.data = std::move(*piece);
+        writer_wake_.Notify();
+    }
+
     // ---- writer ----
 
     asio::awaitable<void> WriteLoop([[maybe_unused]] std::shared_ptr<Session> self) {
@@ -524,6 +597,10 @@ class Session final : public SessionControl, public std::enable_shared_from_this
             spdlog::error("http: the handler replied with status {}; sending 500 instead", response.status);
             response = ErrorResponse(500, "internal", "internal error");
         }
+        if (response.async_stream) {
+            const WriteOutcome outcome = co_await WriteAsyncStreamed(slot);
+            co_return outcome;
+        }
         if (response.stream) {
             const WriteOutcome outcome = co_await WriteStreamed(slot);
             co_return outcome;
@@ -547,17 +624,15 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         co_return keep_alive ? WriteOutcome::kKeepAlive : WriteOutcome::kClose;
     }
 
-    // Chunked transfer encoding (HTTP/1.1) or a close-delimited body (HTTP/1.0). Each piece is pulled on the
-    // worker pool and written before the next is pulled, so a slow client slows the producer down.
-    asio::awaitable<WriteOutcome> WriteStreamed(Slot& slot) {
-        Response& response = slot.response;
-        const int status = response.status;
-        const bool send_body = HasBody(status) && !slot.head_request;
+    // The head of a streamed response: chunked transfer encoding (HTTP/1.1) or a close-delimited body (HTTP/1.0).
+    // Whether the connection stays open after the body; nullopt when the write failed.
+    asio::awaitable<std::optional<bool>> WriteStreamHead(const Slot& slot) {
+        const int status = slot.response.status;
         const bool chunked = slot.version >= 11;
         http::response<http::empty_body> message;
-        const bool close_requested = FillHeaders(message, response.headers);
+        const bool close_requested = FillHeaders(message, slot.response.headers);
         bool keep_alive = slot.keep_alive && !close_requested && !IsLastResponse();
-        if (send_body && !chunked) keep_alive = false;  // an HTTP/1.0 client learns the end from the close
+        if (HasBody(status) && !slot.head_request && !chunked) keep_alive = false;  // the close ends the body
         message.result(static_cast<unsigned>(status));
         message.version(slot.version);
         if (chunked && HasBody(status)) message.chunked(true);
@@ -565,10 +640,43 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
         http::response_serializer<http::empty_body> serializer(message);
         BeginWrite();
-        const auto [head_ec, head_n] =
+        const auto [ec, n] =
             co_await http::async_write_header(socket_, serializer, asio::as_tuple(asio::use_awaitable));
         EndWrite();
-        if (head_ec) co_return WriteOutcome::kFailed;
+        if (ec) co_return std::nullopt;
+        co_return keep_alive;
+    }
+
+    // One piece of a streamed body; false when the write failed. An empty piece is skipped: as a chunk it would
+    // end the body.
+    asio::awaitable<bool> WriteBodyPiece(const std::string& piece, bool chunked) {
+        if (piece.empty()) co_return true;
+        error_code ec;
+        if (chunked) {
+            std::tie(ec, std::ignore) = co_await Write(http::make_chunk(asio::buffer(piece)));
+        } else {
+            std::tie(ec, std::ignore) = co_await Write(asio::buffer(piece));
+        }
+        co_return !ec;
+    }
+
+    // The end of a streamed body that went well: the last chunk (HTTP/1.1), then the counters.
+    asio::awaitable<WriteOutcome> EndStreamed(const Slot& slot, bool send_body, bool keep_alive) {
+        if (send_body && slot.version >= 11) {
+            const auto [ec, n] = co_await Write(http::make_chunk_last());
+            if (ec) co_return WriteOutcome::kFailed;
+        }
+        core_.stats.RecordResponse(slot.response.status, Clock::now() - slot.started);
+        co_return keep_alive ? WriteOutcome::kKeepAlive : WriteOutcome::kClose;
+    }
+
+    // A BodyStream. Each piece is pulled on the worker pool and written before the next is pulled, so a slow
+    // client slows the producer down.
+    asio::awaitable<WriteOutcome> WriteStreamed(Slot& slot) {
+        Response& response = slot.response;
+        const bool send_body = HasBody(response.status) && !slot.head_request;
+        const std::optional<bool> keep_alive = co_await WriteStreamHead(slot);
+        if (!keep_alive) co_return WriteOutcome::kFailed;
 
         for (bool more = send_body; more;) {
             chunk_.clear();
@@ -587,23 +695,51 @@ class Session final : public SessionControl, public std::enable_shared_from_this
             }
             more = has_more;
             if (closed_) co_return WriteOutcome::kFailed;
-            if (chunk_.empty()) continue;  // an empty chunk would end the body
-            error_code ec;
-            if (chunked) {
-                std::tie(ec, std::ignore) = co_await Write(http::make_chunk(asio::buffer(chunk_)));
-            } else {
-                std::tie(ec, std::ignore) = co_await Write(asio::buffer(chunk_));
-            }
-            if (ec) co_return WriteOutcome::kFailed;
-        }
-        if (send_body && chunked) {
-            const auto [last_ec, last_n] = co_await Write(http::make_chunk_last());
-            if (last_ec) co_return WriteOutcome::kFailed;
+            const bool written = co_await WriteBodyPiece(chunk_, slot.version >= 11);
+            if (!written) co_return WriteOutcome::kFailed;
         }
         response.stream = nullptr;  // release the producer (a database cursor, say) now
         if (chunk_.capacity() > kKeepChunkBytes) std::string().swap(chunk_);
-        core_.stats.RecordResponse(status, Clock::now() - slot.started);
-        co_return keep_alive ? WriteOutcome::kKeepAlive : WriteOutcome::kClose;
+        const WriteOutcome outcome = co_await EndStreamed(slot, send_body, *keep_alive);
+        co_return outcome;
+    }
+
+    // An AsyncBodyStream: like WriteStreamed, but each piece is awaited for as long as it takes. Meanwhile the
+    // connection is neither idle (its slot is pending) nor writing, so no deadline runs. When Stop() begins, the
+    // body ends at the next piece boundary: an endless stream would otherwise hold the drain to its end.
+    asio::awaitable<WriteOutcome> WriteAsyncStreamed(Slot& slot) {
+        // Shared with the pool task that calls it, so that releasing it here cannot race with that call.
+        auto stream = std::make_shared<AsyncBodyStream>(std::move(slot.response.async_stream));
+        slot.response.async_stream = nullptr;
+        slot.response.stream = nullptr;
+        const bool send_body = HasBody(slot.response.status) && !slot.head_request;
+        const std::optional<bool> keep_alive = co_await WriteStreamHead(slot);
+        if (!keep_alive) co_return WriteOutcome::kFailed;
+
+        for (bool more = send_body; more && !closing_;) {
+            std::optional<AwaitedPiece> piece = co_await AwaitPiece(stream);
+            if (closed_ || (piece && piece->failed)) co_return WriteOutcome::kFailed;
+            if (!piece) break;  // Stop() began
+            more = piece->more;
+            const bool written = co_await WriteBodyPiece(piece->data, slot.version >= 11);
+            if (!written) co_return WriteOutcome::kFailed;
+        }
+        stream.reset();  // release the producer now
+        const WriteOutcome outcome = co_await EndStreamed(slot, send_body, *keep_alive && !closing_);
+        co_return outcome;
+    }
+
+    // Asks the producer for the next piece (on the worker pool) and waits until it arrives; nullopt when the
+    // connection closed or Stop() began first.
+    asio::awaitable<std::optional<AwaitedPiece>> AwaitPiece(const std::shared_ptr<AsyncBodyStream>& stream) {
+        piece_ = AwaitedPiece{.id = ++piece_ids_};
+        auto state = std::make_shared<PieceState>(core_.gate, weak_from_this(), piece_.id);
+        asio::post(core_.pool, [stream, state = std::move(state)] { CallStream(*stream, state); });
+        while (!piece_.arrived && !closed_ && !closing_) co_await writer_wake_.Wait();
+        std::optional<AwaitedPiece> piece;
+        if (piece_.arrived) piece = std::move(piece_);
+        piece_ = AwaitedPiece{};
+        co_return piece;
     }
 
     // Ends the connection. After a response that announced the close, half-closes first and, if the reader has
@@ -646,6 +782,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
             return;
         }
         reader_wake_.Notify();  // a reader waiting for room stops reading
+        writer_wake_.Notify();  // a writer waiting for a piece of an AsyncBodyStream ends it
     }
 
     // ---- deadlines ----
@@ -732,6 +869,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     std::deque<Slot> pending_;
     std::uint64_t base_seq_ = 0;  // sequence number of pending_.front()
     std::string chunk_;           // the current piece of a streamed body, reused
+    AwaitedPiece piece_;
+    std::uint64_t piece_ids_ = 0;
     Signal reader_wake_;
     Signal writer_wake_;
 
@@ -759,6 +898,14 @@ ReplyState::~ReplyState() {
     }
     spdlog::error("http: a handler dropped its reply without calling it; sending 500");
     Deliver(ErrorResponse(500, "internal", "internal error"));
+}
+
+bool PieceState::Deliver(std::optional<std::string> piece, bool more) {
+    if (delivered_.exchange(true, std::memory_order_acq_rel)) return false;
+    std::shared_lock lock(gate_->mutex);
+    if (!gate_->open) return true;
+    if (auto session = session_.lock()) session->PostPiece(id_, std::move(piece), more);
+    return true;
 }
 
 bool ReplyState::Deliver(Response response) {

@@ -27,6 +27,7 @@ struct User {
     bool system_admin = false;
     bool email_verified = false;
     Timestamp created_at;
+    std::string language;  // the web UI's language ("en", "de"); empty: the browser's choice
 };
 
 struct Member {

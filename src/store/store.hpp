@@ -156,6 +156,7 @@ class Store {
     virtual Result<Session> FindSession(std::string_view id_hash, Timestamp now) = 0;
     virtual Status DeleteSession(std::string_view id_hash) = 0;
     virtual Status SetEmail(UserId id, std::string_view email) = 0;
+    virtual Status SetUserLanguage(UserId id, std::string_view language) = 0;
 };
 
 }  // namespace mh::store

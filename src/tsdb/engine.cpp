@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 
 #include "tsdb/checkpoint.hpp"
 #include "tsdb/chunk_codec.hpp"
@@ -51,8 +52,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(store::ChunkStore& chunks, const Cl
 
 Status Engine::Start() {
     if (!options_.read_only) {
-        MH_ASSIGN_OR_RETURN(log_, SampleLog::Open(options_.log_dir, SampleLog::Options{.sync = options_.sync,
-                                                                              .preallocate_bytes = options_.sync ? kLogPreallocateBytes : 0}));
+        MH_ASSIGN_OR_RETURN(
+            log_, SampleLog::Open(options_.log_dir,
+                                  SampleLog::Options{.sync = options_.sync,
+                                                     .preallocate_bytes = options_.sync ? kLogPreallocateBytes : 0}));
     }
     // Recovery: everything in the log is acknowledged and not yet in chunks (or written again idempotently).
     Status replay_status = Ok();
@@ -194,9 +197,27 @@ void Engine::WriteAsync(const TenantScope& scope, std::vector<SeriesSample> samp
                                                                 " samples waiting); retry later"));
         }
         queued_samples_ += n;
-        queue_.push_back(Request{std::move(samples), std::move(done)});
+        queue_.push_back(Request{scope.tenant(), std::move(samples), std::move(done)});
     }
     queue_cv_.notify_one();
+}
+
+void Engine::SetCommitListener(CommitListener listener) {
+    commit_listener_ = std::move(listener);
+}
+
+// A listener that throws must not take the writer thread (and every later write) down with it.
+void Engine::NotifyCommitted(std::span<const Request> batch) {
+    if (!commit_listener_) return;
+    for (const Request& request : batch) {
+        try {
+            commit_listener_(request.tenant, request.samples);
+        } catch (const std::exception& e) {
+            spdlog::error("the commit listener failed: {}", e.what());
+        } catch (...) {
+            spdlog::error("the commit listener failed");
+        }
+    }
 }
 
 void Engine::ApplyBatch(std::span<const SeriesSample> samples) {
@@ -260,6 +281,7 @@ void Engine::WriterLoop() {
                 batches_written_ += static_cast<std::int64_t>(batch.size());
                 ++log_appends_;
             }
+            if (status) NotifyCommitted(batch);
             for (auto& request : batch) request.done(status);
             batch.clear();
         }
@@ -465,7 +487,9 @@ Result<std::vector<store::RollupRow>> Engine::ReadRollups(const TenantScope& sco
                                                           std::int64_t to_ms) {
     MH_ASSIGN_OR_RETURN(auto info, Info(scope, series));
     const auto r = std::find(std::begin(kResolutions), std::end(kResolutions), resolution_s) - std::begin(kResolutions);
-    if (r >= kResolutionCount) return MakeError(Errc::kInvalidArgument, "no rollups at " + std::to_string(resolution_s) + " s");
+    if (r >= kResolutionCount) {
+        return MakeError(Errc::kInvalidArgument, "no rollups at " + std::to_string(resolution_s) + " s");
+    }
     std::shared_lock lock(state_mutex_);
     MH_ASSIGN_OR_RETURN(auto rows, chunks_.ReadRollups(series, resolution_s, from_ms, to_ms));
     auto it = states_.find(series);

@@ -78,6 +78,12 @@ class Engine {
     using Done = std::function<void(Status)>;
     void WriteAsync(const TenantScope& scope, std::vector<SeriesSample> samples, Done done);
 
+    // Told of every batch once it is durable and applied (on the writer thread, before the batch's `done`):
+    // the tenant and its samples. Must be quick and must not call back into the engine's write path. Not told
+    // of refused batches, failed log appends, or the log replay at Open().
+    using CommitListener = std::function<void(TenantId tenant, std::span<const SeriesSample> samples)>;
+    void SetCommitListener(CommitListener listener);  // before the first write; not thread-safe against writes
+
     // Writes every head to chunks now and waits for it.
     Status Checkpoint();
     // Stops accepting writes, finishes queued ones, checkpoints and stops the threads. Idempotent.
@@ -100,6 +106,7 @@ class Engine {
 
   private:
     struct Request {
+        TenantId tenant;  // for the commit listener
         std::vector<SeriesSample> samples;
         Done done;
     };
@@ -113,6 +120,7 @@ class Engine {
     Status SeedFromStore(SeriesState& state);
     void ApplyBatch(std::span<const SeriesSample> samples);  // exclusive lock held
     void WriterLoop();
+    void NotifyCommitted(std::span<const Request> batch);
     void CheckpointLoop();
     bool CheckpointDue();
     void FreezeForCheckpoint();
@@ -124,6 +132,7 @@ class Engine {
     const EngineOptions options_;
     const RollupRules rules_;
     std::unique_ptr<SampleLog> log_;
+    CommitListener commit_listener_;  // set before the writer sees a request, read by the writer only
 
     // Series metadata cache, filled on demand; separate from the state lock so validation never waits on
     // the writer.

@@ -105,7 +105,8 @@ TEST_F(ApiTest, OperationsEndpoints) {
     auto docs = Call("GET", "/api/docs");
     EXPECT_EQ(docs.status, 200);
     EXPECT_NE(docs.body.find("/api/v1/auth/login"), std::string::npos);
-    ExpectError(Call("GET", "/nope"), 404, "not_found");
+    ExpectError(Call("GET", "/api/nope"), 404, "not_found");
+    EXPECT_EQ(Call("GET", "/nope").status, 404);  // outside /api/ the web pages answer, in HTML
     ExpectError(Call("DELETE", "/healthz"), 405, "method_not_allowed");
 }
 
@@ -277,8 +278,11 @@ TEST_F(ApiTest, TenantsAreIsolated) {
                      a.token),
                 404, "not_found");
     ExpectError(Call("PATCH", a_base + "/devices/" + b.device, R"({"name":"mine"})", a.token), 404, "not_found");
+    // A sees its household and the home tenant its sign-up made, never B's.
     auto tenants = Call("GET", "/api/v1/tenants", "", a.token);
-    EXPECT_EQ(Parse(tenants.body).at("tenants").as_array().size(), 1u);
+    const auto listed = Parse(tenants.body).at("tenants").as_array();
+    EXPECT_EQ(listed.size(), 2u) << tenants.body;
+    for (const auto& t : listed) EXPECT_NE(t.at("id").as_string(), b.tenant);
     EXPECT_EQ(Call("GET", b_base + "/devices/" + b.device, "", b.token).status, 200);  // untouched
 }
 

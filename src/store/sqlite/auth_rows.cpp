@@ -181,4 +181,12 @@ Status SqliteStore::DeleteSession(std::string_view id_hash) {
     return stmt->Bind(1, id_hash).Run();
 }
 
+Status SqliteStore::SetUserLanguage(UserId id, std::string_view language) {
+    std::lock_guard lock(writer_mutex_);
+    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("UPDATE users SET language = ? WHERE id = ?"));
+    MH_RETURN_IF_ERROR(stmt->Bind(1, language).Bind(2, id.value()).Run());
+    if (writer_->Changes() == 0) return MakeError(Errc::kNotFound, "user not found");
+    return {};
+}
+
 }  // namespace mh::store::sqlite

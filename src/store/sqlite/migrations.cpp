@@ -138,6 +138,10 @@ ALTER TABLE devices ADD COLUMN mppt_count INTEGER CHECK (mppt_count IS NULL OR m
 -- series from its first, reading a year of chunk data to answer "today".
 CREATE INDEX chunks_by_end ON chunks(series_id, end_ts);
 )sql"},
+    {7, "user language", R"sql(
+-- The web UI's language per user ("en", "de"); empty: the browser's Accept-Language decides.
+ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

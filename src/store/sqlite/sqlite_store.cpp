@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view kTenantColumns = "id, name, time_zone, raw_retention_days, created_at";
 constexpr std::string_view kUserColumns =
-    "id, email, display_name, password_hash, system_admin, email_verified, created_at";
+    "id, email, display_name, password_hash, system_admin, email_verified, created_at, language";
 constexpr std::string_view kDeviceColumns =
     "id, tenant_id, name, source, COALESCE(serial, ''), model, created_at, firmware, rated_power_w, poll_address, mppt_count";
 constexpr std::string_view kSeriesColumns = "id, tenant_id, device_id, metric, unit, kind";
@@ -25,7 +25,8 @@ Tenant TenantFrom(const Statement& s) {
 }
 
 User UserFrom(const Statement& s) {
-    return User{UserId{s.Int(0)}, s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, s.Int(5) != 0, FromMillis(s.Int(6))};
+    return User{UserId{s.Int(0)}, s.Text(1),           s.Text(2), s.Text(3),
+                s.Int(4) != 0,    s.Int(5) != 0,       FromMillis(s.Int(6)), s.Text(7)};
 }
 
 }  // namespace

@@ -80,6 +80,7 @@ class SqliteStore final : public Store, public ChunkStore {
     Result<Session> FindSession(std::string_view id_hash, Timestamp now) override;
     Status DeleteSession(std::string_view id_hash) override;
     Status SetEmail(UserId id, std::string_view email) override;
+    Status SetUserLanguage(UserId id, std::string_view language) override;
 
     // ChunkStore
     Result<std::optional<SeriesInfo>> LookupSeries(SeriesId id) override;

@@ -320,6 +320,15 @@ TYPED_TEST(StoreTest, RevokedTokensAndOneTimeEmailTokens) {
     EXPECT_TRUE(this->store_->GetUser(u.id)->email_verified);
 }
 
+TYPED_TEST(StoreTest, UsersKeepTheirLanguage) {
+    auto u = *this->store_->CreateUser({"lang@u.u", "", "h", false});
+    EXPECT_EQ(u.language, "");
+    ASSERT_TRUE(this->store_->SetUserLanguage(u.id, "de"));
+    EXPECT_EQ(this->store_->GetUser(u.id)->language, "de");
+    EXPECT_EQ(this->store_->FindUserByEmail("lang@u.u")->language, "de");
+    EXPECT_EQ(this->store_->SetUserLanguage(UserId{987654}, "de").error().code, Errc::kNotFound);
+}
+
 TYPED_TEST(StoreTest, BrowserSessionsExpireEndAndGoWithTheirUser) {
     auto u = *this->store_->CreateUser({"s@s.s", "", "h", false});
     const auto later = this->clock_.Now() + std::chrono::hours(1);

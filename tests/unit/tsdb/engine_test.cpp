@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <future>
+#include <mutex>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "domain/access.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -247,6 +252,45 @@ TEST_F(EngineTest, ConcurrentWritersAreGroupCommitted) {
     const auto stats = engine_->stats();
     EXPECT_EQ(stats.batches_written, kThreads * kBatches);
     EXPECT_LE(stats.log_appends, stats.batches_written);
+}
+
+TEST_F(EngineTest, TheCommitListenerHearsOfDurableBatchesWithTheirTenant) {
+    const auto other_scope = Access::ForOperator(other_.id);
+    const auto other_device = *store_->CreateDevice(other_scope, {"inv2", "generic", "", "", ""});
+    const SeriesId other_power =
+        store_->EnsureSeries(other_scope, {other_device.id, "power", "W", SeriesKind::kGauge})->id;
+    std::mutex mutex;
+    std::vector<std::pair<TenantId, Batch>> heard;
+    engine_->SetCommitListener([&](TenantId tenant, std::span<const SeriesSample> samples) {
+        std::lock_guard lock(mutex);
+        heard.emplace_back(tenant, Batch(samples.begin(), samples.end()));
+    });
+    const auto heard_count = [&] {
+        std::lock_guard lock(mutex);
+        return heard.size();
+    };
+
+    const Batch mine = Minutes(power_, 3, [](int i) { return i + 0.25; });
+    ASSERT_TRUE(engine_->Write(Scope(), mine));
+    ASSERT_EQ(heard_count(), 1u);  // before Write returned
+    EXPECT_EQ(heard[0].first, tenant_.id);
+    EXPECT_EQ(heard[0].second, mine);
+
+    const Batch theirs{{other_power, kT0, 42.0}};
+    std::promise<std::size_t> heard_before_done;
+    engine_->WriteAsync(other_scope, theirs, [&](Status status) {
+        EXPECT_TRUE(status);
+        heard_before_done.set_value(heard_count());
+    });
+    EXPECT_EQ(heard_before_done.get_future().get(), 2u);
+    EXPECT_EQ(heard[1].first, other_.id);
+    EXPECT_EQ(heard[1].second, theirs);
+
+    // Refused batches are not heard of: a bad value, a foreign series, an empty batch.
+    EXPECT_FALSE(engine_->Write(Scope(), Batch{{power_, kT0 + 10 * kMinute, std::nan("")}}));
+    EXPECT_FALSE(engine_->Write(other_scope, Batch{{power_, kT0 + 10 * kMinute, 1.0}}));
+    EXPECT_TRUE(engine_->Write(Scope(), Batch{}));
+    EXPECT_EQ(heard_count(), 2u);
 }
 
 }  // namespace

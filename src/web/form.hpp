@@ -1,0 +1,31 @@
+// Form: the fields of an application/x-www-form-urlencoded body (what an HTML form posts), decoded.
+// Parse() refuses invalid percent escapes, invalid UTF-8 and more than 200 fields.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace mh::web {
+
+class Form {
+  public:
+    static Result<Form> Parse(std::string_view body);
+
+    // The field's value with surrounding blanks trimmed; "" when absent.
+    std::string Get(std::string_view name) const;
+    std::optional<std::string> Find(std::string_view name) const;
+
+  private:
+    std::map<std::string, std::string, std::less<>> fields_;
+};
+
+// Percent-decoding with '+' as space; nullopt for a broken escape.
+std::optional<std::string> UrlDecode(std::string_view text);
+std::string UrlEncode(std::string_view text);
+bool ValidUtf8(std::string_view text);
+
+}  // namespace mh::web

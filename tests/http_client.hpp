@@ -5,10 +5,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdint>
 #include <map>
@@ -133,6 +135,27 @@ class HttpClient {
         ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     }
 
+  public:
+    // Raw bytes up to and including `marker` (e.g. the end of a server-sent event), waiting at most `timeout`.
+    std::string ReadUntil(const std::string& marker, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            const auto at = buffer_.find(marker);
+            if (at != std::string::npos) {
+                std::string out = buffer_.substr(0, at + marker.size());
+                buffer_.erase(0, at + marker.size());
+                return out;
+            }
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            pollfd pfd{fd_, POLLIN, 0};
+            if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
+                throw std::runtime_error("nothing like '" + marker + "' arrived in time");
+            }
+            Fill();
+        }
+    }
+
+  private:
     void Fill() {
         char chunk[16384];
         const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/demo_daylight.hpp"
 #include "domain/access.hpp"
 #include "domain/api_keys.hpp"
 
@@ -20,6 +21,7 @@ Result<std::unique_ptr<DemoDtu>> DemoDtu::Start(Runtime& rt, TenantId tenant, st
     options.inverters = kDemoDtuInverters;
     options.first_serial = kDemoFirstInverterSerial;
     options.interval = interval;
+    options.zone = DemoDaylightZone(rt.clock.Now());  // the sun shines in the demo
     options.seed = 42;
     for (int i = 0; i < kDemoDtuInverters; ++i) {
         const std::string serial = sim::InverterSerial(options, 0, static_cast<std::size_t>(i));

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/demo_daylight.hpp"
 #include "domain/access.hpp"
 
 namespace mh::cli {
@@ -22,6 +23,7 @@ Result<std::unique_ptr<DemoLoggers>> DemoLoggers::Start(Runtime& rt, TenantId te
     options.loggers = kDemoLoggers;
     options.first_logger_serial = kDemoFirstLoggerSerial;
     options.interval = interval;
+    options.reply_check.zone = DemoDaylightZone(rt.clock.Now());  // the sun shines in the demo
     MH_RETURN_IF_ERROR(options.Validate());
     std::unique_ptr<DemoLoggers> loggers(new DemoLoggers());
     loggers->runner_ = std::jthread([options, &clock = rt.clock, stats = &loggers->stats_](std::stop_token stop) {

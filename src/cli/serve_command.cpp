@@ -14,9 +14,10 @@
 #include "api/api.hpp"
 #include "api/metrics.hpp"
 #include "cli/command.hpp"
+#include "cli/demo_daylight.hpp"
 #include "cli/demo_dtu.hpp"
-#include "cli/frontend.hpp"
 #include "cli/demo_loggers.hpp"
+#include "cli/frontend.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
@@ -27,10 +28,10 @@
 #include "domain/secrets.hpp"
 #include "net/http_server.hpp"
 #include "net/mail_outbox.hpp"
-#include "web/live_hub.hpp"
-#include "web/site.hpp"
 #include "net/stream_server.hpp"
 #include "sim/solar.hpp"
+#include "web/live_hub.hpp"
+#include "web/site.hpp"
 
 namespace mh::cli {
 namespace {
@@ -45,7 +46,6 @@ struct DemoSeries {
     SeriesId energy_total;
     SeriesId temperature;
     TenantId tenant;
-    std::string zone;
 };
 
 // Creates (or finds) the demo tenant, its owner and a simulated inverter with its series.
@@ -70,7 +70,6 @@ Result<DemoSeries> SetUpDemo(Runtime& rt) {
     using store::SeriesKind;
     DemoSeries demo;
     demo.tenant = tenant->id;
-    demo.zone = tenant->time_zone;
     MH_ASSIGN_OR_RETURN(auto power, rt.store->EnsureSeries(scope, {device->id, "power_ac", "W", SeriesKind::kGauge}));
     MH_ASSIGN_OR_RETURN(auto today,
                         rt.store->EnsureSeries(scope, {device->id, "energy_today", "kWh", SeriesKind::kCounter}));
@@ -91,7 +90,7 @@ class DemoFeeder {
     DemoFeeder(Runtime& rt, DemoSeries demo) : rt_(rt), demo_(std::move(demo)), inverter_(5000.0, 42) {}
 
     void Run(const bool& stop, std::mutex& mutex, std::condition_variable& cv) {
-        const auto zone = TimeZone::Find(demo_.zone).value_or(TimeZone::Utc());
+        const auto zone = DemoDaylightZone(rt_.clock.Now());
         const auto scope = domain::Access::ForOperator(demo_.tenant);
         const auto interval = std::chrono::seconds(rt_.config.demo.interval_s);
         double today_kwh = 0;
@@ -336,7 +335,8 @@ int Serve(const Config& config, bool demo) {
 
     if (demo) {
         std::cout << "\n  Open http://localhost:" << (*server)->port() << "/ and log in as " << kDemoEmail << " / "
-                  << kDemoPassword << "\n" << std::endl;
+                  << kDemoPassword << "\n"
+                  << std::endl;
     }
     int signal_number = 0;
     sigwait(&signals, &signal_number);

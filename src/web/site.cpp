@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "api/errors.hpp"
 #include "domain/access.hpp"
 #include "domain/secrets.hpp"
 
@@ -37,19 +38,6 @@ std::optional<std::string> Cookie(const net::Request& request, std::string_view 
 
 bool SameSecret(std::string_view a, std::string_view b) {
     return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-int StatusForCode(Errc code) {
-    switch (code) {
-        case Errc::kInvalidArgument: return 422;
-        case Errc::kNotFound: return 404;
-        case Errc::kAlreadyExists: return 409;
-        case Errc::kPermissionDenied: return 403;
-        case Errc::kUnauthenticated: return 401;
-        case Errc::kResourceExhausted: return 429;
-        case Errc::kFailedPrecondition: return 409;
-        default: return 500;
-    }
 }
 
 }  // namespace
@@ -211,7 +199,7 @@ net::Response Site::ErrorPage(Call& call, const Error& error) {
 }
 
 int Site::StatusFor(const Error& error) {
-    return StatusForCode(error.code);
+    return api::HttpStatus(error.code);  // the one table the API uses too
 }
 
 void Site::AddFormError(json::object& context, const Error& error) {

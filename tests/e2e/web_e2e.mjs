@@ -167,6 +167,17 @@ try {
     expect(/[0-9]/.test(power), "no current power on the dashboard: " + power);
   });
 
+  await stepDo("page-load", async () => {
+    // A figure, not a check: the whole dashboard (HTML and cached assets) until the load event, on loopback.
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      await page.goto(dashboardUrl);
+      times.push(await page.evaluate(() => performance.getEntriesByType("navigation")[0].loadEventEnd));
+    }
+    times.sort((a, b) => a - b);
+    console.log(`     dashboard load with cached assets: median ${times[2].toFixed(0)} ms, max ${times[4].toFixed(0)} ms`);
+  });
+
   await stepDo("phone-layout", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.goto(dashboardUrl);

@@ -20,7 +20,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -49,6 +48,8 @@
 #include <tuple>
 #include <utility>
 
+#include "net/http_message.hpp"
+#include "net/session_await.hpp"
 #include "net/target.hpp"
 
 namespace mh::net::detail {
@@ -72,141 +73,6 @@ constexpr std::size_t kKeepChunkBytes = 1024 * 1024;
 constexpr std::chrono::milliseconds kLingerTime{2000};
 constexpr std::chrono::milliseconds kRejectLingerTime{500};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-void AppendJsonEscaped(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (byte < 0x20 || byte >= 0x7f) {  // messages are ours and ASCII; anything else is escaped away
-            out += "\\u00";
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 0xf]);
-        } else {
-            out.push_back(c);
-        }
-    }
-}
-
-// The API's error shape, {"error":{"code":"...","message":"..."}}, for errors the server answers itself.
-Response ErrorResponse(int status, std::string_view code, std::string_view message) {
-    std::string body = R"({"error":{"code":")";
-    AppendJsonEscaped(body, code);
-    body += R"(","message":")";
-    AppendJsonEscaped(body, message);
-    body += "\"}}";
-    return Response::Json(status, std::move(body));
-}
-
-Method ToMethod(http::verb verb) {
-    switch (verb) {
-        case http::verb::get: return Method::kGet;
-        case http::verb::head: return Method::kHead;
-        case http::verb::post: return Method::kPost;
-        case http::verb::put: return Method::kPut;
-        case http::verb::patch: return Method::kPatch;
-        case http::verb::delete_: return Method::kDelete;
-        case http::verb::options: return Method::kOptions;
-        default: return Method::kOther;
-    }
-}
-
-std::string ToLower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-bool IsTokenChar(char c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-// A handler's header must not be able to split the response (CR/LF) or break the framing.
-bool IsValidHeader(std::string_view name, std::string_view value) {
-    if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) return false;
-    return std::none_of(value.begin(), value.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return (byte < 0x20 && c != '\t') || byte == 0x7f;
-    });
-}
-
-bool HasBody(int status) {
-    return status != 204 && status != 304;
-}
-
-// Copies the handler's headers into `message`, dropping the ones the server owns (framing, server, connection).
-// Returns true when the handler asked for "connection: close".
-template <class Message>
-bool FillHeaders(Message& message, const Headers& headers) {
-    bool close_requested = false;
-    message.set(http::field::server, "meterhub");
-    for (const auto& [name, value] : headers) {
-        if (!IsValidHeader(name, value)) {
-            spdlog::warn("http: dropping a response header with an invalid name or value");
-            continue;
-        }
-        const http::field field = http::string_to_field(name);
-        if (field == http::field::connection) {
-            close_requested = close_requested || beast::iequals(value, "close");
-            continue;
-        }
-        if (field == http::field::content_length || field == http::field::transfer_encoding ||
-            field == http::field::server) {
-            continue;
-        }
-        message.insert(field, name, value);
-    }
-    return close_requested;
-}
-
-const boost::system::error_category& HttpErrorCategory() {
-    static const boost::system::error_category& category = make_error_code(http::error::end_of_stream).category();
-    return category;
-}
-
-// Runs stream(out) on the pool and completes on the caller's executor with (exception, more).
-template <class CompletionToken>
-auto AsyncPull(asio::thread_pool& pool, BodyStream& stream, std::string& out, CompletionToken&& token) {
-    return asio::async_initiate<CompletionToken, void(std::exception_ptr, bool)>(
-        [&pool, &stream, &out](auto handler) {
-            auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-            asio::post(pool, [&stream, &out, handler = std::move(handler), work = std::move(work)]() mutable {
-                std::exception_ptr error;
-                bool more = false;
-                try {
-                    more = stream(out);
-                } catch (...) {
-                    error = std::current_exception();
-                }
-                auto executor = work.get_executor();
-                asio::post(executor,
-                           [handler = std::move(handler), error, more]() mutable { std::move(handler)(error, more); });
-                work.reset();
-            });
-        },
-        token);
-}
-
-// A condition-variable stand-in for two coroutines on one strand: Wait() until Notify(). Waiters re-check
-// their condition in a loop, so a Notify() with nobody waiting is harmless.
-class Signal {
-  public:
-    explicit Signal(const asio::any_io_executor& executor) : timer_(executor, kNever) {}
-
-    asio::awaitable<void> Wait() {
-        timer_.expires_at(kNever);
-        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-    void Notify() { timer_.cancel(); }
-
-  private:
-    asio::steady_timer timer_;
-};
 
 class Session;
 

@@ -74,6 +74,14 @@ Result<std::int64_t> RequiredId(const json::object& o, std::string_view key) {
     return MakeError(Errc::kInvalidArgument, std::string(key) + ": must be an id (a string of digits)");
 }
 
+store::NewDevice DeviceFields::ToNewDevice(std::string_view default_source) const {
+    store::NewDevice d{update.name.value_or(""), source.value_or(std::string(default_source)),
+                       update.serial.value_or(""), update.model.value_or(""), update.poll_address.value_or("")};
+    d.rated_power_w = update.rated_power_w;
+    d.mppt_count = update.mppt_count;
+    return d;
+}
+
 Result<DeviceFields> ParseDeviceFields(const json::object& body) {
     static constexpr std::string_view kSources[] = {"generic", "solarman", "opendtu", "solaredge", "usms", "fablab", "demo"};
     DeviceFields f;

@@ -19,7 +19,8 @@ namespace json = boost::json;
 Result<json::object> ParseObject(std::string_view body);
 
 // Fields: a missing optional field is std::nullopt; a wrong type is an error naming the field.
-Result<std::optional<std::string>> OptionalString(const json::object& o, std::string_view key, std::size_t max_length = 256);
+Result<std::optional<std::string>> OptionalString(const json::object& o, std::string_view key,
+                                                  std::size_t max_length = 256);
 Result<std::string> RequiredString(const json::object& o, std::string_view key, std::size_t max_length = 256);
 Result<std::optional<std::int64_t>> OptionalInt(const json::object& o, std::string_view key);
 // A number within [min, max]; NaN and infinities never pass.
@@ -42,6 +43,9 @@ json::object View(const store::ApiKey& k);
 struct DeviceFields {
     store::DeviceUpdate update;
     std::optional<std::string> source;
+
+    // A new device from these fields (the name must be set).
+    store::NewDevice ToNewDevice(std::string_view default_source) const;
 };
 Result<DeviceFields> ParseDeviceFields(const json::object& body);
 

@@ -103,13 +103,11 @@ void Api::AddAuthRoutes() {
         });
 
     Add(Method::kGet, "/api/v1/me", Auth::kUser, "The current user and their tenants", [this](std::shared_ptr<Call> call) {
-        auto tenants = store_.ListTenants();
-        if (!tenants) return Fail(call, tenants.error());
+        auto found = store_.MembershipsOf(call->caller.user->id);
+        if (!found) return Fail(call, found.error());
         json::array memberships;
-        for (const auto& t : *tenants) {
-            auto role = store_.RoleOf(call->caller.user->id, t.id);
-            if (!role) return Fail(call, role.error());
-            if (*role) memberships.push_back(json::object{{"tenant", View(t)}, {"role", RoleName(**role)}});
+        for (const auto& m : *found) {
+            memberships.push_back(json::object{{"tenant", View(m.tenant)}, {"role", RoleName(m.role)}});
         }
         json::object out = View(*call->caller.user);
         out["memberships"] = std::move(memberships);

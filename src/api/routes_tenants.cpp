@@ -12,16 +12,15 @@ void Api::AddTenantRoutes() {
 
     Add(Method::kGet, "/api/v1/tenants", Auth::kUser, "Tenants the caller belongs to (all, for administrators)",
         [this](std::shared_ptr<Call> call) {
-            auto tenants = store_.ListTenants();
-            if (!tenants) return Fail(call, tenants.error());
             json::array out;
-            for (const auto& t : *tenants) {
-                if (!call->caller.user->system_admin) {
-                    auto role = store_.RoleOf(call->caller.user->id, t.id);
-                    if (!role) return Fail(call, role.error());
-                    if (!*role) continue;
-                }
-                out.push_back(View(t));
+            if (call->caller.user->system_admin) {
+                auto tenants = store_.ListTenants();
+                if (!tenants) return Fail(call, tenants.error());
+                for (const auto& t : *tenants) out.push_back(View(t));
+            } else {
+                auto memberships = store_.MembershipsOf(call->caller.user->id);
+                if (!memberships) return Fail(call, memberships.error());
+                for (const auto& m : *memberships) out.push_back(View(m.tenant));
             }
             Finish(call, JsonResponse(200, json::object{{"tenants", std::move(out)}}));
         });
@@ -178,13 +177,8 @@ void Api::AddDeviceRoutes() {
             if (!body) return Fail(call, body.error());
             auto fields = ParseDeviceFields(*body);
             if (!fields) return Fail(call, fields.error());
-            const store::DeviceUpdate& f = fields->update;
-            if (!f.name) return Fail(call, MakeError(Errc::kInvalidArgument, "name: is required"));
-            store::NewDevice d{*f.name, fields->source.value_or("generic"), f.serial.value_or(""), f.model.value_or(""),
-                               f.poll_address.value_or("")};
-            d.rated_power_w = f.rated_power_w;
-            d.mppt_count = f.mppt_count;
-            auto device = store_.CreateDevice(*scope, d);
+            if (!fields->update.name) return Fail(call, MakeError(Errc::kInvalidArgument, "name: is required"));
+            auto device = store_.CreateDevice(*scope, fields->ToNewDevice("generic"));
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });

@@ -30,6 +30,12 @@ struct User {
     std::string language;  // the web UI's language ("en", "de"); empty: the browser's choice
 };
 
+// A tenant a user belongs to, with their role there.
+struct Membership {
+    Tenant tenant;
+    Role role = Role::kViewer;
+};
+
 struct Member {
     UserId user;
     std::string email;

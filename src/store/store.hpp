@@ -101,6 +101,8 @@ class Store {
     virtual Result<std::optional<Role>> RoleOf(UserId user, TenantId tenant) = 0;
     virtual Status SetMember(TenantId tenant, UserId user, Role role) = 0;
     virtual Result<std::vector<Member>> ListMembers(const TenantScope& scope) = 0;
+    // The tenants the user is a member of, by name (not the ones a system administrator may reach).
+    virtual Result<std::vector<Membership>> MembershipsOf(UserId user) = 0;
     virtual Status RemoveMember(const TenantScope& scope, UserId user) = 0;
 
     // Devices.

@@ -8,6 +8,16 @@ namespace mh::web {
 
 namespace json = boost::json;
 
+namespace {
+
+// "de" and "DE" are one language; catalog codes are lower case.
+bool SameLanguage(std::string_view code, std::string_view catalog_language) {
+    return code.size() == catalog_language.size() && std::equal(code.begin(), code.end(), catalog_language.begin(),
+                                                                [](char a, char b) { return (a | 0x20) == b; });
+}
+
+}  // namespace
+
 Result<Catalog> Catalog::Parse(std::string_view language, std::string_view text, const Catalog* fallback) {
     boost::system::error_code ec;
     const json::value parsed = json::parse(text, ec);
@@ -57,11 +67,7 @@ Result<Catalogs> Catalogs::LoadEmbedded() {
 const Catalog& Catalogs::For(std::string_view language) const {
     const auto primary = language.substr(0, language.find_first_of("-_"));
     for (const auto& catalog : catalogs_) {
-        if (catalog->language().size() == primary.size() &&
-            std::equal(primary.begin(), primary.end(), catalog->language().begin(),
-                       [](char a, char b) { return (a | 0x20) == b; })) {
-            return *catalog;
-        }
+        if (SameLanguage(primary, catalog->language())) return *catalog;
     }
     return *catalogs_.front();
 }
@@ -76,12 +82,7 @@ const Catalog& Catalogs::ForAcceptLanguage(std::string_view header) const {
         item = item.substr(0, item.find(';'));
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         const auto primary = item.substr(0, item.find_first_of("-_"));
-        const Catalog& match = For(primary);
-        if (match.language().size() == primary.size() &&
-            std::equal(primary.begin(), primary.end(), match.language().begin(),
-                       [](char a, char b) { return (a | 0x20) == b; })) {
-            return match;
-        }
+        if (const Catalog& match = For(primary); SameLanguage(primary, match.language())) return match;
         at = end + 1;
     }
     return *catalogs_.front();

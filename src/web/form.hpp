@@ -2,6 +2,7 @@
 // Parse() refuses invalid percent escapes, invalid UTF-8 and more than 200 fields.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ class Form {
 // Percent-decoding with '+' as space; nullopt for a broken escape.
 std::optional<std::string> UrlDecode(std::string_view text);
 std::string UrlEncode(std::string_view text);
-bool ValidUtf8(std::string_view text);
+// A decimal integer that is the whole of `text` (an id from a path), else nullopt.
+std::optional<std::int64_t> ParseInteger(std::string_view text);
 
 }  // namespace mh::web

@@ -89,12 +89,10 @@ void Site::AddAdminPages() {
     });
 
     Add(Method::kPost, "/admin/tenants/{tenant}/delete", Access::kAdmin, [this](Call& call) {
-        std::int64_t id = 0;
-        const std::string& text = call.params.at("tenant");
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-        if (ec != std::errc() || end != text.data() + text.size()) return ErrorPage(call, 404, "no such tenant");
+        const auto id = ParseInteger(call.params.at("tenant"));
+        if (!id) return ErrorPage(call, 404, "no such tenant");
         if (call.form.Get("confirm") != "yes") return ErrorPage(call, 422, call.texts->Text("admin_confirm"));
-        if (auto status = store_.DeleteTenant(TenantId{id}); !status) return ErrorPage(call, status.error());
+        if (auto status = store_.DeleteTenant(TenantId{*id}); !status) return ErrorPage(call, status.error());
         return Redirect(call, "/admin/tenants");
     });
 

@@ -72,11 +72,9 @@ json::array SourceOptions(std::string_view selected) {
 }
 
 std::optional<DeviceId> DeviceParam(const api::Params& params) {
-    const std::string& text = params.at("device");
-    std::int64_t id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return DeviceId{id};
+    const auto id = ParseInteger(params.at("device"));
+    if (!id) return std::nullopt;
+    return DeviceId{*id};
 }
 
 }  // namespace
@@ -218,20 +216,14 @@ void Site::AddInverterPages() {
     Add(Method::kPost, "/t/{tenant}/inverters/new", Access::kUser, [this, form_page](Call& call) {
         auto scope = WriteScopeFor(call);
         if (!scope) return ErrorPage(call, scope.error());
-        auto fields = DeviceFieldsOf(call.form, true);
-        Result<store::Device> device = fields ? Result<store::Device>(MakeError(Errc::kInternal, "")) : fields.error();
-        if (fields) {
-            const store::DeviceUpdate& f = fields->update;
-            if (!f.name || f.name->empty()) {
-                device = MakeError(Errc::kInvalidArgument, "name: " + std::string(call.texts->Text("field_required")));
-            } else {
-                store::NewDevice d{*f.name, fields->source.value_or("solarman"), f.serial.value_or(""),
-                                   f.model.value_or(""), f.poll_address.value_or("")};
-                d.rated_power_w = f.rated_power_w;
-                d.mppt_count = f.mppt_count;
-                device = store_.CreateDevice(*scope, d);
+        auto create = [&]() -> Result<store::Device> {
+            MH_ASSIGN_OR_RETURN(auto fields, DeviceFieldsOf(call.form, true));
+            if (!fields.update.name || fields.update.name->empty()) {
+                return MakeError(Errc::kInvalidArgument, "name: " + std::string(call.texts->Text("field_required")));
             }
-        }
+            return store_.CreateDevice(*scope, fields.ToNewDevice("solarman"));
+        };
+        auto device = create();
         if (!device) {
             json::object context = form_page(call, *scope, DeviceFormValues(call.form), true);
             AddFormError(context, device.error());

@@ -11,29 +11,17 @@ namespace mh::web {
 
 namespace json = boost::json;
 
-namespace {
-
-std::optional<std::int64_t> ParseNumber(std::string_view text) {
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
-
-}  // namespace
-
 void Site::AddTenantPages() {
     using net::Method;
 
     // The first tenant of the user, or a page that says they have none.
     Add(Method::kGet, "/", Access::kUser, [this](Call& call) {
-        auto tenants = store_.ListTenants();
-        if (!tenants) return ErrorPage(call, tenants.error());
-        for (const auto& tenant : *tenants) {
-            auto role = store_.RoleOf(call.user->id, tenant.id);
-            if (role && *role) return Redirect(call, "/t/" + std::to_string(tenant.id.value()));
+        auto memberships = store_.MembershipsOf(call.user->id);
+        if (!memberships) return ErrorPage(call, memberships.error());
+        if (!memberships->empty()) {
+            return Redirect(call, "/t/" + std::to_string(memberships->front().tenant.id.value()));
         }
-        if (call.user->system_admin && !tenants->empty()) return Redirect(call, "/admin");
+        if (call.user->system_admin) return Redirect(call, "/admin");
         return Render(
             call, "message",
             json::object{{"title", call.texts->Text("home_title")}, {"message", call.texts->Text("home_no_tenant")}});
@@ -82,7 +70,7 @@ void Site::AddTenantPages() {
     Add(Method::kPost, "/t/{tenant}/keys/{key}/revoke", Access::kUser, [this](Call& call) {
         auto scope = WriteScopeFor(call);
         if (!scope) return ErrorPage(call, scope.error());
-        const auto id = ParseNumber(call.params.at("key"));
+        const auto id = ParseInteger(call.params.at("key"));
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
         if (auto status = store_.RevokeApiKey(*scope, *id); !status) return ErrorPage(call, status.error());
         if (options_.api_keys_changed) options_.api_keys_changed();
@@ -145,7 +133,7 @@ void Site::AddTenantPages() {
         auto scope = ScopeFor(call);
         if (!scope) return ErrorPage(call, scope.error());
         if (scope->role() != Role::kOwner) return ErrorPage(call, 403, call.texts->Text("error_owner_only"));
-        const auto id = ParseNumber(call.params.at("user"));
+        const auto id = ParseInteger(call.params.at("user"));
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
         if (UserId{*id} == call.user->id) return ErrorPage(call, 409, call.texts->Text("members_not_yourself"));
         if (auto status = store_.RemoveMember(*scope, UserId{*id}); !status) return ErrorPage(call, status.error());

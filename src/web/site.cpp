@@ -101,7 +101,7 @@ void Site::Handle(net::Request request, net::Reply reply) {
 }
 
 // The session cookie's user, their CSRF token and language; before login a form token cookie.
-bool Site::Authenticate(Call& call) {
+void Site::Authenticate(Call& call) {
     call.texts = &catalogs_.ForAcceptLanguage(call.request.Header("accept-language").value_or(""));
     if (const auto cookie = Cookie(call.request, kSessionCookie); cookie && cookie->size() <= 128) {
         const std::string hash = domain::Sha256Hex(*cookie);
@@ -111,7 +111,7 @@ bool Site::Authenticate(Call& call) {
                 call.csrf = session->csrf_token;
                 call.session_hash = hash;
                 if (!call.user->language.empty()) call.texts = &catalogs_.For(call.user->language);
-                return true;
+                return;
             }
         }
     }
@@ -123,7 +123,6 @@ bool Site::Authenticate(Call& call) {
                                                     "; Path=/; HttpOnly; SameSite=Strict" +
                                                     (options_.cookie_secure ? "; Secure" : ""));
     }
-    return false;
 }
 
 net::Response Site::Dispatch(Call& call, const Route& route) {
@@ -222,11 +221,9 @@ std::string Site::TooManyAttempts(const Call& call, std::int64_t retry_after_s) 
 }
 
 Result<TenantScope> Site::ScopeFor(const Call& call) {
-    const std::string& text = call.params.at("tenant");
-    std::int64_t id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size()) return MakeError(Errc::kNotFound, "no such tenant");
-    return domain::Access(store_).ForUser(call.user->id, TenantId{id});
+    const auto id = ParseInteger(call.params.at("tenant"));
+    if (!id) return MakeError(Errc::kNotFound, "no such tenant");
+    return domain::Access(store_).ForUser(call.user->id, TenantId{*id});
 }
 
 Result<TenantScope> Site::WriteScopeFor(const Call& call) {
@@ -243,17 +240,16 @@ json::object Site::TenantContext(const Call& call, const TenantScope& scope, std
     const std::string id = std::to_string(scope.tenant().value());
     json::array tenants;
     std::string name;
-    if (auto all = store_.ListTenants()) {
-        for (const auto& tenant : *all) {
+    if (auto memberships = store_.MembershipsOf(call.user->id)) {
+        for (const auto& [tenant, role] : *memberships) {
             if (tenant.id == scope.tenant()) name = tenant.name;
-            const auto role = store_.RoleOf(call.user->id, tenant.id);
-            const bool member = call.user->system_admin || (role && role->has_value());
-            if (member && tenants.size() < 50) {
-                tenants.push_back(json::object{{"id", std::to_string(tenant.id.value())},
-                                               {"name", tenant.name},
-                                               {"current", tenant.id == scope.tenant()}});
-            }
+            tenants.push_back(json::object{{"id", std::to_string(tenant.id.value())},
+                                           {"name", tenant.name},
+                                           {"current", tenant.id == scope.tenant()}});
         }
+    }
+    if (name.empty()) {  // a system administrator visiting a tenant they are no member of
+        if (auto tenant = store_.GetTenant(scope.tenant())) name = tenant->name;
     }
     context["tenant"] = json::object{{"id", id},
                                      {"name", name},

@@ -80,7 +80,7 @@ class Site final : public net::Handler {
     void AddAdminPages();
 
     net::Response Dispatch(Call& call, const Route& route);
-    bool Authenticate(Call& call);
+    void Authenticate(Call& call);
 
   public:  // helpers for the page files
     // The page rendered in the layout, with the base context (user, texts, CSRF token, assets, navigation).

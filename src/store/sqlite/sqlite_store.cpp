@@ -289,6 +289,20 @@ Result<std::vector<Member>> SqliteStore::ListMembers(const TenantScope& scope) {
         });
 }
 
+Result<std::vector<Membership>> SqliteStore::MembershipsOf(UserId user) {
+    MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+    return QueryAll(
+        *reader,
+        "SELECT t.id, t.name, t.time_zone, t.raw_retention_days, t.created_at, m.role FROM memberships m "
+        "JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ? ORDER BY t.name",
+        [&](Statement& s) { s.Bind(1, user.value()); },
+        +[](const Statement& s) {
+            Membership m{TenantFrom(s), Role::kViewer};
+            ParseRole(s.Text(5), m.role);
+            return m;
+        });
+}
+
 Status SqliteStore::RemoveMember(const TenantScope& scope, UserId user) {
     std::lock_guard lock(writer_mutex_);
     MH_ASSIGN_OR_RETURN(Statement * stmt,

@@ -47,6 +47,7 @@ class SqliteStore final : public Store, public ChunkStore {
     Result<std::optional<Role>> RoleOf(UserId user, TenantId tenant) override;
     Status SetMember(TenantId tenant, UserId user, Role role) override;
     Result<std::vector<Member>> ListMembers(const TenantScope& scope) override;
+    Result<std::vector<Membership>> MembershipsOf(UserId user) override;
     Status RemoveMember(const TenantScope& scope, UserId user) override;
     Result<Device> CreateDevice(const TenantScope& scope, const NewDevice& device) override;
     Result<std::vector<Device>> ListDevices(const TenantScope& scope) override;

@@ -104,7 +104,8 @@ TYPED_TEST(StoreTest, DevicesAndSeries) {
     EXPECT_EQ(this->store_->CreateDevice(scope, {"Dup", "solarman", "2712345678", "", ""}).error().code,
               Errc::kAlreadyExists);
     EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 1", "generic", "", "", ""}));
-    EXPECT_TRUE(this->store_->CreateDevice(scope, {"No serial 2", "generic", "", "", ""}));  // empty serials don't clash
+    EXPECT_TRUE(
+        this->store_->CreateDevice(scope, {"No serial 2", "generic", "", "", ""}));  // empty serials don't clash
     EXPECT_EQ(this->store_->FindDeviceBySerial(scope, "2712345678")->id, d->id);
 
     auto s = this->store_->EnsureSeries(scope, {d->id, "power_ac", "W", SeriesKind::kGauge});
@@ -185,7 +186,8 @@ TYPED_TEST(StoreTest, UnclaimedDevicesAreRecordedAndClaimedOnce) {
     const auto sb = Access::ForOperator(b.id);
     const auto t0 = this->clock_.Now();
     ASSERT_TRUE(this->store_->RecordUnclaimed({"solarman", "2712345678", "10.0.0.7", t0, 1, "firmware X"}));
-    ASSERT_TRUE(this->store_->RecordUnclaimed({"solarman", "2712345678", "10.0.0.8", t0 + std::chrono::minutes(1), 4, ""}));
+    ASSERT_TRUE(
+        this->store_->RecordUnclaimed({"solarman", "2712345678", "10.0.0.8", t0 + std::chrono::minutes(1), 4, ""}));
     ASSERT_TRUE(this->store_->RecordUnclaimed({"opendtu", "1164", "10.0.0.9", t0, 1, ""}));
     auto waiting = *this->store_->ListUnclaimed();
     ASSERT_EQ(waiting.size(), 2u);
@@ -320,6 +322,23 @@ TYPED_TEST(StoreTest, RevokedTokensAndOneTimeEmailTokens) {
     EXPECT_TRUE(this->store_->GetUser(u.id)->email_verified);
 }
 
+TYPED_TEST(StoreTest, MembershipsOfAUserAreItsTenantsWithRoles) {
+    auto u = *this->store_->CreateUser({"member@u.u", "", "h", false});
+    auto b = *this->store_->CreateTenant({"b-home"});
+    auto a = *this->store_->CreateTenant({"a-home"});
+    ASSERT_TRUE(this->store_->CreateTenant({"c-other"}));
+    EXPECT_TRUE(this->store_->MembershipsOf(u.id)->empty());
+    ASSERT_TRUE(this->store_->SetMember(b.id, u.id, Role::kViewer));
+    ASSERT_TRUE(this->store_->SetMember(a.id, u.id, Role::kOwner));
+    auto memberships = this->store_->MembershipsOf(u.id);
+    ASSERT_TRUE(memberships) << memberships.error().message;
+    ASSERT_EQ(memberships->size(), 2u);  // by name, and never c-other
+    EXPECT_EQ((*memberships)[0].tenant.id, a.id);
+    EXPECT_EQ((*memberships)[0].role, Role::kOwner);
+    EXPECT_EQ((*memberships)[1].tenant.name, "b-home");
+    EXPECT_EQ((*memberships)[1].role, Role::kViewer);
+}
+
 TYPED_TEST(StoreTest, UsersKeepTheirLanguage) {
     auto u = *this->store_->CreateUser({"lang@u.u", "", "h", false});
     EXPECT_EQ(u.language, "");
@@ -337,7 +356,8 @@ TYPED_TEST(StoreTest, BrowserSessionsExpireEndAndGoWithTheirUser) {
     ASSERT_TRUE(found) << found.error().message;
     EXPECT_EQ(found->user, u.id);
     EXPECT_EQ(found->csrf_token, "csrf-1");
-    EXPECT_EQ(this->store_->FindSession("sess-1", later + std::chrono::seconds(1)).error().code, Errc::kUnauthenticated);
+    EXPECT_EQ(this->store_->FindSession("sess-1", later + std::chrono::seconds(1)).error().code,
+              Errc::kUnauthenticated);
     ASSERT_TRUE(this->store_->DeleteSession("sess-1"));
     EXPECT_FALSE(this->store_->FindSession("sess-1", this->clock_.Now()));
     ASSERT_TRUE(this->store_->CreateSession("sess-2", u.id, "csrf-2", later));

@@ -23,6 +23,7 @@ Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const do
       login_by_account_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
       api_by_token_(clock, options_.requests_per_minute, std::chrono::seconds(60)),
       api_keys_(store, clock),
+      series_names_(store, clock),
       directory_(std::make_unique<collect::DeviceDirectory>(store, clock)),
       opendtu_(std::make_unique<collect::OpenDtuInverters>(*directory_)) {
     AddOperationsRoutes();
@@ -38,8 +39,24 @@ Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const do
 
 Api::~Api() = default;
 
-void Api::Add(net::Method method, std::string_view pattern, Auth auth, std::string summary, Handler handler) {
-    router_.Add(method, pattern, Route{auth, std::move(handler), std::move(summary)});
+void Api::Add(net::Method method, std::string_view pattern, Auth auth, std::string summary, Handler handler,
+              Runs runs) {
+    router_.Add(method, pattern, Route{auth, std::move(handler), std::move(summary), runs});
+}
+
+bool Api::RunsInline(const net::Request& request) const {
+    // Parsing a large batch takes a while even in memory; it would hold up the I/O thread's other connections.
+    constexpr std::size_t kMaxInlineBody = 64 * 1024;
+    if (request.body.size() > kMaxInlineBody) return false;
+    const auto match = router_.Find(request.method, request.path);
+    if (match.target == nullptr || match.target->runs != Runs::kInline) return false;
+    if (match.target->auth == Auth::kNone) return true;
+    // Tokens and sessions are checked against the store; a device API key is usually in memory.
+    if (match.target->auth != Auth::kUserOrKey || request.Header("authorization")) return false;
+    const auto key = request.Header("x-api-key");
+    if (!key) return false;
+    const auto prefix = domain::ApiKeyPrefix(*key);
+    return prefix && api_keys_.Holds(*prefix);
 }
 
 void Api::AddReadinessCheck(std::string name, ReadinessCheck check) {

@@ -2,7 +2,8 @@
 // /metrics, as one net::Handler. Handlers parse, authenticate, call the domain, store and engine, and
 // answer in JSON; errors always in the one shape of api/errors.hpp. See docs/api.md.
 //
-// Thread-safe: Handle() runs concurrently on the server's worker threads.
+// Thread-safe: Handle() runs concurrently on the server's worker threads (and on its I/O threads for the
+// requests RunsInline() accepts).
 #pragma once
 
 #include <chrono>
@@ -11,10 +12,11 @@
 #include <optional>
 #include <string>
 
+#include "api/api_key_cache.hpp"
 #include "api/ingest_parser.hpp"
 #include "api/metrics.hpp"
-#include "api/api_key_cache.hpp"
 #include "api/router.hpp"
+#include "api/series_name_cache.hpp"
 #include "collect/opendtu_inverters.hpp"
 #include "core/clock.hpp"
 #include "core/tenant_scope.hpp"
@@ -32,10 +34,10 @@ namespace mh::api {
 struct ApiOptions {
     std::chrono::seconds token_lifetime{2 * 24 * 3600};
     IngestLimits ingest;
-    std::int64_t login_attempts_per_minute = 5;  // per IP and per account
-    std::int64_t requests_per_minute = 1200;     // per bearer token or API key
+    std::int64_t login_attempts_per_minute = 5;        // per IP and per account
+    std::int64_t requests_per_minute = 1200;           // per bearer token or API key
     std::string public_url = "http://localhost:8080";  // for links in e-mails
-    bool cookie_secure = false;                         // mark the session cookie Secure (behind HTTPS)
+    bool cookie_secure = false;                        // mark the session cookie Secure (behind HTTPS)
 };
 
 // Outgoing mail; the server logs it when no SMTP server is configured.
@@ -51,6 +53,9 @@ class Api final : public net::Handler {
     ~Api() override;
 
     void Handle(net::Request request, net::Reply reply) override;
+    // True for the routes that do in-memory work only, when the caller's credentials are cached too: health and
+    // sample ingest with a device API key.
+    bool RunsInline(const net::Request& request) const override;
 
     void AddReadinessCheck(std::string name, ReadinessCheck check);
     // Extra lines for /metrics (e.g. the server's connection count).
@@ -92,13 +97,18 @@ class Api final : public net::Handler {
     };
 
     using Handler = std::function<void(std::shared_ptr<Call>)>;
+    // Where a route's handler runs. kInline: it never waits (no database work beyond filling a cache), so the
+    // server may run it on the I/O thread; see net::Handler::RunsInline.
+    enum class Runs { kOnPool, kInline };
     struct Route {
         Auth auth;
         Handler handler;
         std::string summary;
+        Runs runs = Runs::kOnPool;
     };
 
-    void Add(net::Method method, std::string_view pattern, Auth auth, std::string summary, Handler handler);
+    void Add(net::Method method, std::string_view pattern, Auth auth, std::string summary, Handler handler,
+             Runs runs = Runs::kOnPool);
     void AddOperationsRoutes();
     void AddAuthRoutes();
     void AddTenantRoutes();
@@ -143,6 +153,7 @@ class Api final : public net::Handler {
     domain::RateLimiter login_by_account_;
     domain::RateLimiter api_by_token_;
     ApiKeyCache api_keys_;
+    SeriesNameCache series_names_;
     std::unique_ptr<collect::DeviceDirectory> directory_;
     std::unique_ptr<collect::OpenDtuInverters> opendtu_;
     std::vector<std::pair<std::string, ReadinessCheck>> readiness_;

@@ -17,6 +17,13 @@ Result<store::ApiKey> ApiKeyCache::Find(std::string_view prefix) {
     return key;
 }
 
+bool ApiKeyCache::Holds(std::string_view prefix) const {
+    const Timestamp now = clock_.Now();
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(std::string(prefix));
+    return it != entries_.end() && now - it->second.fetched < ttl_;
+}
+
 void ApiKeyCache::Clear() {
     std::lock_guard lock(mutex_);
     entries_.clear();

@@ -21,6 +21,8 @@ class ApiKeyCache {
         : store_(store), clock_(clock), ttl_(ttl) {}
 
     Result<store::ApiKey> Find(std::string_view prefix);
+    // Whether Find(prefix) would answer from memory now.
+    bool Holds(std::string_view prefix) const;
     void Clear();
 
   private:
@@ -32,7 +34,7 @@ class ApiKeyCache {
     store::Store& store_;
     const Clock& clock_;
     const std::chrono::milliseconds ttl_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -1,10 +1,13 @@
 // Router: maps a method and a path to a route, with {name} segments captured as parameters.
 //
 // Patterns are literal segments and {param} segments, e.g. "/api/v1/tenants/{tenant}/devices/{device}".
-// Match() tells apart "no such path" (404) and "path exists, method does not" (405, with the allowed ones).
-// Built once at start, then read-only: thread-safe for concurrent Match().
+// Find() tells apart "no such path" (404) and "path exists, method does not" (405, with the allowed ones).
+// Built once at start, then read-only: thread-safe for concurrent Find(). Finding allocates
+// nothing but the captured parameters of the route found.
 #pragma once
 
+#include <algorithm>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -21,11 +24,12 @@ template <class Target>
 class Router {
   public:
     void Add(net::Method method, std::string_view pattern, Target target) {
-        routes_.push_back(Route{method, std::string(pattern), Split(pattern), std::move(target)});
+        Route& route = routes_.emplace_back(method, pattern, std::move(target));
+        route.segments = Split(route.pattern);
     }
 
     struct Match {
-        const Target* target = nullptr;     // null: no route
+        const Target* target = nullptr;  // null: no route
         Params params;
         std::vector<net::Method> allowed;  // when the path matched but the method did not
         const std::string* pattern = nullptr;
@@ -33,14 +37,13 @@ class Router {
 
     Match Find(net::Method method, std::string_view path) const {
         Match match;
-        const auto segments = Split(path);
+        const Segments segments = Split(path);
         for (const Route& route : routes_) {
-            Params params;
-            if (!Matches(route.segments, segments, params)) continue;
+            if (!Matches(route.segments, segments)) continue;
             if (route.method == method || (method == net::Method::kHead && route.method == net::Method::kGet)) {
                 match.target = &route.target;
-                match.params = std::move(params);
                 match.pattern = &route.pattern;
+                Capture(route.segments, segments, match.params);
                 return match;
             }
             match.allowed.push_back(route.method);
@@ -54,43 +57,54 @@ class Router {
     }
 
   private:
+    using Segments = std::vector<std::string_view>;
+
     struct Route {
         net::Method method;
         std::string pattern;
-        std::vector<std::string> segments;
+        Segments segments;  // views into `pattern`
         Target target;
+
+        Route(net::Method m, std::string_view p, Target t) : method(m), pattern(p), target(std::move(t)) {}
+        Route(const Route&) = delete;  // `segments` point into `pattern`
+        Route& operator=(const Route&) = delete;
     };
 
-    static std::vector<std::string> Split(std::string_view path) {
-        std::vector<std::string> out;
+    // The non-empty segments of a path, as views into it.
+    static Segments Split(std::string_view path) {
+        Segments out;
         std::size_t at = 0;
         while (at < path.size()) {
             if (path[at] == '/') {
                 ++at;
                 continue;
             }
-            const std::size_t end = path.find('/', at);
-            out.emplace_back(path.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
-            if (end == std::string_view::npos) break;
+            const std::size_t end = std::min(path.find('/', at), path.size());
+            out.push_back(path.substr(at, end - at));
             at = end;
         }
         return out;
     }
 
-    static bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path, Params& params) {
+    static bool IsParam(std::string_view segment) {
+        return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+    }
+
+    static bool Matches(const Segments& pattern, const Segments& path) {
         if (pattern.size() != path.size()) return false;
         for (std::size_t i = 0; i < pattern.size(); ++i) {
-            const std::string& p = pattern[i];
-            if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-                params.emplace(p.substr(1, p.size() - 2), path[i]);
-            } else if (p != path[i]) {
-                return false;
-            }
+            if (!IsParam(pattern[i]) && pattern[i] != path[i]) return false;
         }
         return true;
     }
 
-    std::vector<Route> routes_;
+    static void Capture(const Segments& pattern, const Segments& path, Params& params) {
+        for (std::size_t i = 0; i < pattern.size(); ++i) {
+            if (IsParam(pattern[i])) params.emplace(pattern[i].substr(1, pattern[i].size() - 2), path[i]);
+        }
+    }
+
+    std::deque<Route> routes_;  // a deque: adding a route never moves the others (their segments are views)
 };
 
 }  // namespace mh::api

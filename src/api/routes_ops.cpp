@@ -10,8 +10,10 @@ namespace mh::api {
 void Api::AddOperationsRoutes() {
     using net::Method;
 
-    Add(Method::kGet, "/healthz", Auth::kNone, "Liveness: the process answers",
-        [this](std::shared_ptr<Call> call) { Finish(call, net::Response::Json(200, R"({"status":"ok"})")); });
+    Add(
+        Method::kGet, "/healthz", Auth::kNone, "Liveness: the process answers",
+        [this](std::shared_ptr<Call> call) { Finish(call, net::Response::Json(200, R"({"status":"ok"})")); },
+        Runs::kInline);
 
     Add(Method::kGet, "/readyz", Auth::kNone, "Readiness: database reachable, ingest queue not saturated",
         [this](std::shared_ptr<Call> call) {

@@ -1,6 +1,4 @@
 // Sample ingest: JSON or line format, by series id or device + metric; answers once the samples are durable.
-#include <map>
-
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
@@ -9,27 +7,19 @@
 namespace mh::api {
 
 void Api::Ingest(const std::shared_ptr<Call>& call, const TenantScope& scope, std::vector<IngestSample> parsed) {
-    // Resolve device + metric names to series, once per distinct pair.
-    std::map<std::pair<std::int64_t, std::string>, SeriesId> names;
     std::vector<tsdb::SeriesSample> samples;
     samples.reserve(parsed.size());
     for (std::size_t i = 0; i < parsed.size(); ++i) {
-        auto& p = parsed[i];
+        const auto& p = parsed[i];
         SeriesId series{p.series};
         if (p.series == 0) {
-            auto [it, fresh] = names.try_emplace({p.device, p.metric});
-            if (fresh) {
-                auto list = store_.ListSeries(scope, DeviceId{p.device});
-                if (!list) return Fail(call, list.error());
-                auto found = std::find_if(list->begin(), list->end(), [&](const auto& s) { return s.metric == p.metric; });
-                if (found == list->end()) {
-                    return Fail(call, MakeError(Errc::kNotFound, "samples[" + std::to_string(i) + "]: device " +
-                                                                     std::to_string(p.device) + " has no series '" +
-                                                                     p.metric + "'"));
-                }
-                it->second = found->id;
+            auto found = series_names_.Find(scope, DeviceId{p.device}, p.metric);
+            if (!found) {
+                auto error = found.error();
+                error.message = "samples[" + std::to_string(i) + "]: " + error.message;
+                return Fail(call, error);
             }
-            series = it->second;
+            series = *found;
         }
         samples.push_back({series, p.ts_ms, p.value});
     }
@@ -56,11 +46,13 @@ void Api::AddSampleRoutes() {
         Ingest(call, *scope, std::move(*parsed));
     };
 
-    Add(Method::kPost, "/api/v1/tenants/{tenant}/samples", Auth::kUserOrKey,
+    Add(
+        Method::kPost, "/api/v1/tenants/{tenant}/samples", Auth::kUserOrKey,
         "Store a batch of samples (JSON, or text/plain lines \"<series> <unix-ms> <value>\"); 201 when durable",
-        [this, ingest](std::shared_ptr<Call> call) { ingest(call, ScopeFor(*call)); });
+        [this, ingest](std::shared_ptr<Call> call) { ingest(call, ScopeFor(*call)); }, Runs::kInline);
 
-    Add(Method::kPost, "/api/v1/samples", Auth::kUserOrKey,
+    Add(
+        Method::kPost, "/api/v1/samples", Auth::kUserOrKey,
         "Store a batch of samples with a device API key (the key names the tenant)",
         [ingest](std::shared_ptr<Call> call) {
             if (!call->caller.key) {
@@ -68,7 +60,8 @@ void Api::AddSampleRoutes() {
                                               "with a bearer token, post to /api/v1/tenants/{tenant}/samples"));
             }
             ingest(call, domain::Access::ForDeviceKey(call->caller.key->tenant));
-        });
+        },
+        Runs::kInline);
 }
 
 }  // namespace mh::api

@@ -20,6 +20,10 @@ class Frontend final : public net::Handler {
         }
     }
 
+    bool RunsInline(const net::Request& request) const override {
+        return !web::Site::Owns(request.path) && api_.RunsInline(request);
+    }
+
   private:
     web::Site& site_;
     api::Api& api_;

@@ -2,9 +2,10 @@
 // writes the replies in request order; both run on the connection's strand and share the state below without
 // locks. A watchdog timer enforces the read and write deadlines (header, body, idle, write, linger).
 //
-// Life of a request: the reader appends a Slot to `pending_` and posts Handler::Handle() to the pool with a
-// Reply bound to the slot's sequence number; the Reply posts the Response back to the strand, which fills the
-// slot; the writer waits until the front slot is filled, writes it and pops it. Errors the server answers
+// Life of a request: the reader appends a Slot to `pending_` and posts Handler::Handle() to the pool (or calls
+// it at once when Handler::RunsInline() allows) with a Reply bound to the slot's sequence number; the Reply
+// posts the Response back to the strand, which fills the slot; the writer waits until the front slot is
+// filled, writes it and pops it. Errors the server answers
 // itself (400, 408, 413, 431, 503) are slots that are filled from the start and end the connection.
 //
 // An AsyncBodyStream is served the same way piece by piece: the writer asks for a piece on the pool with a
@@ -359,9 +360,13 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         slot.version = std::min(message.version(), 11U);
         slot.started = Clock::now();
         auto state = std::make_shared<ReplyState>(core_.gate, weak_from_this(), base_seq_ + pending_.size() - 1);
-        asio::post(core_.pool, [&handler = core_.handler, request = std::move(request), state]() mutable {
-            RunHandler(handler, std::move(request), state);
-        });
+        if (core_.handler.RunsInline(request)) {
+            RunHandler(core_.handler, std::move(request), state);
+        } else {
+            asio::post(core_.pool, [&handler = core_.handler, request = std::move(request), state]() mutable {
+                RunHandler(handler, std::move(request), state);
+            });
+        }
         return slot.keep_alive;
     }
 

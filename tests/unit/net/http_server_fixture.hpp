@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,12 +35,30 @@ inline std::size_t ParamOr(const Request& request, std::string_view name, std::s
     return value ? std::stoul(*value) : fallback;
 }
 
-// Routes by path: /echo*, /size, /sleep, /later, /stream, /throw, /drop, /close, /bad-headers, /param; else 404.
+// Routes by path: /echo*, /size, /sleep, /later, /stream, /throw, /drop, /close, /bad-headers, /param, /gate,
+// /inline*; else 404. Paths under /inline run on the I/O thread (RunsInline).
 class TestHandler : public Handler {
   public:
     ~TestHandler() override {
+        OpenGate();
         std::lock_guard lock(mutex_);
         for (std::thread& thread : threads_) thread.join();
+    }
+
+    bool RunsInline(const Request& request) const override { return request.path.starts_with("/inline"); }
+
+    // /gate blocks its worker until the gate opens.
+    void OpenGate() {
+        {
+            std::lock_guard lock(gate_mutex_);
+            gate_open_ = true;
+        }
+        gate_cv_.notify_all();
+    }
+    int waiting_at_gate() const { return waiting_at_gate_.load(); }
+    std::optional<std::thread::id> inline_thread() {
+        std::lock_guard lock(mutex_);
+        return inline_thread_;
     }
 
     void Handle(Request request, Reply reply) override {
@@ -127,6 +146,18 @@ class TestHandler : public Handler {
                       .Set("bad name", "x")
                       .Set("content-length", "999")
                       .Set("x-fine", "yes"));
+        } else if (path == "/gate") {
+            std::unique_lock lock(gate_mutex_);
+            ++waiting_at_gate_;
+            gate_cv_.wait(lock, [this] { return gate_open_; });
+            reply(Response::Text(200, "through the gate"));
+        } else if (path.starts_with("/inline")) {
+            if (path == "/inline/throw") throw std::runtime_error("inline boom");
+            {
+                std::lock_guard lock(mutex_);
+                inline_thread_ = std::this_thread::get_id();
+            }
+            reply(Response::Text(200, "inline " + request.body));
         } else if (path == "/param") {
             reply(Response::Text(200, request.Param("name").value_or("<none>")));
         } else if (path == "/status") {
@@ -143,6 +174,11 @@ class TestHandler : public Handler {
     std::mutex mutex_;
     std::vector<std::thread> threads_;
     std::set<std::thread::id> thread_ids_;
+    std::optional<std::thread::id> inline_thread_;
+    std::mutex gate_mutex_;
+    std::condition_variable gate_cv_;
+    bool gate_open_ = false;
+    std::atomic<int> waiting_at_gate_{0};
 };
 
 inline ServerOptions TestOptions() {

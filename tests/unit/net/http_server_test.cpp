@@ -340,6 +340,46 @@ TEST_F(HttpServerTest, SlowHandlersDoNotBlockTheIoThread) {
     EXPECT_TRUE(slow.ReadResponse());
 }
 
+TEST_F(HttpServerTest, InlineRequestsAreAnsweredWhileEveryWorkerIsBusy) {
+    ServerOptions options = TestOptions();
+    options.worker_threads = 1;
+    StartServer(options);
+    TestConnection blocked(port());
+    ASSERT_TRUE(blocked.Send(Get("/gate")));
+    ASSERT_TRUE(WaitFor([&] { return handler_.waiting_at_gate() == 1; }));  // the only worker is taken
+
+    TestConnection connection(port());
+    for (int i = 0; i < 3; ++i) {  // answered although no worker is free: they never went to the pool
+        ASSERT_TRUE(
+            connection.Send("POST /inline HTTP/1.1\r\nhost: t\r\ncontent-length: 1\r\n\r\n" + std::to_string(i)));
+        auto response = connection.ReadResponse();
+        ASSERT_TRUE(response) << "request " << i;
+        EXPECT_EQ(response->status, 200);
+        EXPECT_EQ(response->body, "inline " + std::to_string(i));
+    }
+    EXPECT_EQ(handler_.waiting_at_gate(), 1);
+    ASSERT_TRUE(handler_.inline_thread());
+
+    handler_.OpenGate();
+    auto released = blocked.ReadResponse();
+    ASSERT_TRUE(released);
+    EXPECT_EQ(released->body, "through the gate");
+}
+
+TEST_F(HttpServerTest, InlineHandlerFailuresBecome500AndTheConnectionLivesOn) {
+    StartServer();
+    TestConnection connection(port());
+    ASSERT_TRUE(connection.Send(Get("/inline/throw")));
+    auto failed = connection.ReadResponse();
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->status, 500);
+    ASSERT_TRUE(connection.Send(Get("/inline/after")));
+    auto after = connection.ReadResponse();
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200);
+    EXPECT_EQ(after->body, "inline ");
+}
+
 TEST_F(HttpServerTest, StatsCountResponsesByClassAndLatency) {
     StartServer();
     TestConnection connection(port());

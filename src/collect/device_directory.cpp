@@ -69,18 +69,23 @@ Result<SeriesId> DeviceDirectory::SeriesFor(const store::Device& device, std::st
     return series.id;
 }
 
-Status DeviceDirectory::UpdateFacts(const store::Device& device, const store::DeviceFacts& facts) {
-    const bool new_firmware = facts.firmware && !facts.firmware->empty() && *facts.firmware != device.firmware;
-    const bool new_power = facts.rated_power_w && facts.rated_power_w != device.rated_power_w;
-    if (!new_firmware && !new_power) return Ok();
+store::DeviceFacts DeviceDirectory::NewFacts(const store::Device& device, const store::DeviceFacts& facts) {
     store::DeviceFacts changed;
-    if (new_firmware) changed.firmware = facts.firmware;
-    if (new_power) changed.rated_power_w = facts.rated_power_w;
+    if (facts.firmware && !facts.firmware->empty() && *facts.firmware != device.firmware) {
+        changed.firmware = facts.firmware;
+    }
+    if (facts.rated_power_w && facts.rated_power_w != device.rated_power_w) changed.rated_power_w = facts.rated_power_w;
+    return changed;
+}
+
+Status DeviceDirectory::UpdateFacts(const store::Device& device, const store::DeviceFacts& facts) {
+    const store::DeviceFacts changed = NewFacts(device, facts);
+    if (!changed.firmware && !changed.rated_power_w) return Ok();
     MH_RETURN_IF_ERROR(store_.SetDeviceFacts(domain::Access::ForDeviceKey(device.tenant), device.id, changed));
     std::lock_guard lock(mutex_);
     if (auto it = devices_.find(Key(device.source, device.serial)); it != devices_.end() && it->second.device) {
-        if (new_firmware) it->second.device->firmware = *facts.firmware;
-        if (new_power) it->second.device->rated_power_w = facts.rated_power_w;
+        if (changed.firmware) it->second.device->firmware = *changed.firmware;
+        if (changed.rated_power_w) it->second.device->rated_power_w = changed.rated_power_w;
     }
     return Ok();
 }

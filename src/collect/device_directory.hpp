@@ -39,6 +39,8 @@ class DeviceDirectory {
                                store::SeriesKind kind);
     // Stores what the device said about itself, when it differs from what is known.
     Status UpdateFacts(const store::Device& device, const store::DeviceFacts& facts);
+    // What of `facts` differs from what `device` holds (empty: nothing to store).
+    static store::DeviceFacts NewFacts(const store::Device& device, const store::DeviceFacts& facts);
     void Forget(std::string_view source, std::string_view serial);
     // Writes the frame counts of unclaimed devices not yet recorded (at shutdown).
     void Flush();

@@ -43,6 +43,20 @@ std::vector<tsdb::SeriesSample> SamplesOf(DeviceDirectory& directory, const stor
     return samples;
 }
 
+std::optional<std::vector<tsdb::SeriesSample>> CachedSamplesOf(const store::Device& device,
+                                                               const ingest::solarman::DataReport& report,
+                                                               std::int64_t ts_ms, const SeriesCache& cache) {
+    if (cache.device != device.id) return std::nullopt;
+    std::vector<tsdb::SeriesSample> samples;
+    samples.reserve(report.samples.size());
+    for (const auto& sample : report.samples) {
+        const auto it = cache.ids.find(std::string_view(sample.name));
+        if (it == cache.ids.end()) return std::nullopt;
+        samples.push_back({it->second, ts_ms, sample.value});
+    }
+    return samples;
+}
+
 store::DeviceFacts FactsOf(const ingest::solarman::DataReport& report) {
     store::DeviceFacts facts;
     facts.rated_power_w = ParseNumber(report.FindAttribute("rated_power"));

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,6 +32,11 @@ struct SeriesCache {
 std::vector<tsdb::SeriesSample> SamplesOf(DeviceDirectory& directory, const store::Device& device,
                                           const ingest::solarman::DataReport& report, std::int64_t ts_ms,
                                           SeriesCache& cache);
+
+// The same from `cache` alone, without the database: nullopt when a series is not in the cache yet.
+std::optional<std::vector<tsdb::SeriesSample>> CachedSamplesOf(const store::Device& device,
+                                                               const ingest::solarman::DataReport& report,
+                                                               std::int64_t ts_ms, const SeriesCache& cache);
 
 // What the report says about the device itself: firmware version and rated power, when present.
 store::DeviceFacts FactsOf(const ingest::solarman::DataReport& report);

@@ -1,10 +1,15 @@
-// One logger connection: framing on the connection's strand, frame handling on the collector's workers, one
-// frame at a time (the connection is held while a frame is in flight, so replies keep the frames' order).
+// One logger connection: framing on the connection's strand, one frame at a time (the connection is held while
+// a frame is in flight, so replies keep the frames' order). A data frame of a logger whose device and series
+// this connection already knows is handled on the strand at once: decoding it and handing its samples to the
+// writer never wait. Anything that needs the database (a hello, an unknown or unclaimed logger, a new series,
+// new device facts) goes to the collector's workers; a frame handled on the strand that turns out to need the
+// database is passed on to a worker before it has changed anything.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdlib>
+#include <variant>
 
 #include "collect/report_samples.hpp"
 #include "collect/solarman_collector.hpp"
@@ -74,7 +79,14 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         std::optional<std::int64_t> noted_clock_error;  // what this connection last told NoteClockError
     };
 
-    // On the strand: hands the next complete frame to a worker, unless one is in flight.
+    // Where a frame is being handled.
+    enum class Where { kStrand, kWorker };
+    // DataSamples' answers besides the samples.
+    struct NothingToStore {};
+    struct NeedsWorker {};
+    using DataOutcome = std::variant<std::vector<tsdb::SeriesSample>, NothingToStore, NeedsWorker>;
+
+    // On the strand: handles the next complete frame, unless one is in flight.
     static void Pump(const std::shared_ptr<State>& state) {
         State& s = *state;
         while (!s.busy && !s.closed) {
@@ -93,9 +105,25 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
             s.bad_in_row = 0;
             s.busy = true;
             s.link->Hold();
-            boost::asio::post(*s.collector.pool_,
-                              [state, frame = std::move(*frame)]() mutable { Handle(state, std::move(frame)); });
+            s.collector.counters_.frames.fetch_add(1, std::memory_order_relaxed);
+            if (Cached(s, *frame)) {
+                Handle(state, std::move(*frame), Where::kStrand);
+            } else {
+                ToWorker(state, std::move(*frame));
+            }
         }
+    }
+
+    static void ToWorker(const std::shared_ptr<State>& state, solarman::Frame frame) {
+        boost::asio::post(*state->collector.pool_, [state, frame = std::move(frame)]() mutable {
+            Handle(state, std::move(frame), Where::kWorker);
+        });
+    }
+
+    // Whether the frame is data from the logger whose device this connection knows (see Known()).
+    static bool Cached(const State& s, const solarman::Frame& frame) {
+        return frame.control == solarman::ControlCode::kData && s.device && s.device_serial == frame.logger_serial &&
+               s.collector.clock_.Now() - s.device_fetched < s.collector.options_.directory.refresh;
     }
 
     // On the strand again: the reply goes out, the next frame may follow.
@@ -118,11 +146,10 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         });
     }
 
-    // On a worker.
-    static void Handle(const std::shared_ptr<State>& state, solarman::Frame frame) {
+    // On a worker, or on the strand for a Cached() frame.
+    static void Handle(const std::shared_ptr<State>& state, solarman::Frame frame, Where where) {
         State& s = *state;
         SolarmanCollector& c = s.collector;
-        c.counters_.frames.fetch_add(1, std::memory_order_relaxed);
         if (!solarman::NeedsReply(frame.control)) return Complete(state, std::nullopt);
         auto reply = solarman::BuildReply(frame, c.clock_.Now(), c.options_.reply);
         std::optional<std::vector<std::uint8_t>> reply_bytes;
@@ -131,6 +158,7 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         const std::string serial = std::to_string(frame.logger_serial);
         std::string details;
         if (frame.control == solarman::ControlCode::kHello) details = NoteHello(s, frame);
+        if (where == Where::kStrand && !Cached(s, frame)) return ToWorker(state, std::move(frame));
         auto device = Known(s, frame.logger_serial, serial, details);
         if (!device) {
             spdlog::warn("solarman: device lookup for logger {} failed: {}", serial, device.error().message);
@@ -146,10 +174,12 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
             UpdateFacts(s, known, {.firmware = s.logger_firmware}, serial);
         }
         if (frame.control != solarman::ControlCode::kData) return Complete(state, std::move(reply_bytes));
-        c.counters_.data_frames.fetch_add(1, std::memory_order_relaxed);
 
-        auto samples = DataSamples(s, frame, known);
-        if (!samples || samples->empty()) return Complete(state, std::move(reply_bytes));
+        auto outcome = DataSamples(s, frame, known, where);
+        if (std::holds_alternative<NeedsWorker>(outcome)) return ToWorker(state, std::move(frame));
+        c.counters_.data_frames.fetch_add(1, std::memory_order_relaxed);
+        auto* samples = std::get_if<std::vector<tsdb::SeriesSample>>(&outcome);
+        if (samples == nullptr || samples->empty()) return Complete(state, std::move(reply_bytes));
         const std::size_t count = samples->size();
         c.engine_.WriteAsync(
             domain::Access::ForDeviceKey(known.tenant), std::move(*samples),
@@ -213,9 +243,9 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         return details;
     }
 
-    // The data frame's samples, with their series and times; nullopt when there is nothing to store.
-    static std::optional<std::vector<tsdb::SeriesSample>> DataSamples(State& s, const solarman::Frame& frame,
-                                                                      const store::Device& device) {
+    // The data frame's samples, with their series and times. On the strand: NeedsWorker, before any change,
+    // when the frame needs the database (new device facts, a series not cached yet).
+    static DataOutcome DataSamples(State& s, const solarman::Frame& frame, const store::Device& device, Where where) {
         SolarmanCollector& c = s.collector;
         const std::string serial = std::to_string(frame.logger_serial);
         auto header = solarman::DecodePushHeader(frame.payload);
@@ -242,10 +272,18 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         if (!ts_ms) {
             c.counters_.dropped_historic.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("solarman: logger {} sent historic data with an implausible time; dropped", serial);
-            return std::nullopt;
+            return NothingToStore{};
         }
 
-        UpdateFacts(s, device, FactsOf(*report), serial);
+        const store::DeviceFacts facts = FactsOf(*report);
+        if (where == Where::kStrand) {
+            const auto changed = DeviceDirectory::NewFacts(device, facts);
+            if (changed.firmware || changed.rated_power_w) return NeedsWorker{};
+            auto cached = CachedSamplesOf(device, *report, *ts_ms, s.series);
+            if (!cached) return NeedsWorker{};
+            return std::move(*cached);
+        }
+        UpdateFacts(s, device, facts, serial);
         return collect::SamplesOf(c.directory_, device, *report, *ts_ms, s.series);
     }
 
@@ -272,11 +310,10 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         return ts;
     }
 
-    static std::optional<std::vector<tsdb::SeriesSample>> Undecodable(State& s, const std::string& serial,
-                                                                      const std::string& why) {
+    static NothingToStore Undecodable(State& s, const std::string& serial, const std::string& why) {
         s.collector.counters_.undecodable.fetch_add(1, std::memory_order_relaxed);
         if (!why.empty()) spdlog::warn("solarman: data from logger {} not decoded: {}", serial, why);
-        return std::nullopt;
+        return {};
     }
 
     static void WarnIfFailed(const Status& status, const std::string& serial) {

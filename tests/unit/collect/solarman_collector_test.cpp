@@ -1,6 +1,8 @@
 // The collector in process, with a fake clock: a logger on a real loopback socket pushes a day and a half of
 // frames whose daily counter never resets at midnight, reads zero at night and drops at wake-up; the daily
-// energy must still come out right. Also: unclaimed loggers are acknowledged without storing anything.
+// energy must still come out right. Also: unclaimed loggers are acknowledged without storing anything, and
+// frames handled on the connection's strand hand what needs the database to a worker without losing or counting
+// anything twice.
 #include "collect/solarman_collector.hpp"
 
 #include <gtest/gtest.h>
@@ -141,6 +143,42 @@ TEST_F(CollectorTest, UnclaimedLoggersAreAcknowledgedAndNothingIsStored) {
     ASSERT_EQ(waiting.size(), 1u);
     EXPECT_EQ(waiting[0].serial, std::to_string(kSerial));
     EXPECT_NE(waiting[0].details.find("MW3_16U_5406"), std::string::npos) << waiting[0].details;
+}
+
+TEST_F(CollectorTest, AFrameThatNeedsANewSeriesIsPassedOnAndStoredOnce) {
+    ASSERT_TRUE(store_->CreateDevice(Scope(), {"Balcony", "solarman", std::to_string(kSerial), "", ""}));
+    // The first frame (a worker: the device is looked up, its series made) has no total energy: a raw 0 is
+    // no reading. The next frames come from a known logger and are handled on the strand, until one carries a
+    // total energy whose series does not exist yet: that one goes to a worker, which makes the series.
+    Push(0, 0, 0);
+    clock_.Advance(std::chrono::seconds(5));  // within the directory's refresh time
+    Push(100, 0.1, 0);
+    clock_.Advance(std::chrono::seconds(5));  // within the directory's refresh time
+    Push(200, 0.2, 1000.2);
+    clock_.Advance(std::chrono::seconds(5));  // within the directory's refresh time
+    Push(300, 0.3, 1000.3);
+
+    const auto stats = collector_->stats();
+    EXPECT_EQ(stats.frames, 4u);
+    EXPECT_EQ(stats.data_frames, 4u);
+    EXPECT_EQ(stats.replies, 4u);
+    EXPECT_EQ(stats.undecodable, 0u);
+    auto total = engine_->ReadRaw(Scope(), Series("energy_total"), 0, ToMillis(clock_.Now()) + 1);
+    ASSERT_TRUE(total) << total.error().message;
+    ASSERT_EQ(total->size(), 2u);
+    EXPECT_NEAR((*total)[0].value, 1000.2, 1e-9);
+    EXPECT_NEAR((*total)[1].value, 1000.3, 1e-9);
+    auto power = engine_->ReadRaw(Scope(), Series("power_ac"), 0, ToMillis(clock_.Now()) + 1);
+    ASSERT_TRUE(power) << power.error().message;
+    ASSERT_EQ(power->size(), 4u);
+    EXPECT_NEAR((*power)[3].value, 300, 1e-9);
+    // Every sample stored once: the per-frame counts add up to what the engine holds for the device.
+    const auto device = *store_->FindDeviceBySource("solarman", std::to_string(kSerial));
+    std::uint64_t stored = 0;
+    for (const auto& series : *store_->ListSeries(Scope(), device.id)) {
+        stored += engine_->ReadRaw(Scope(), series.id, 0, ToMillis(clock_.Now()) + 1)->size();
+    }
+    EXPECT_EQ(stats.samples, stored);
 }
 
 }  // namespace

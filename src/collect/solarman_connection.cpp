@@ -158,13 +158,12 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
         const std::string serial = std::to_string(frame.logger_serial);
         std::string details;
         if (frame.control == solarman::ControlCode::kHello) details = NoteHello(s, frame);
-        if (where == Where::kStrand && !Cached(s, frame)) return ToWorker(state, std::move(frame));
-        auto device = Known(s, frame.logger_serial, serial, details);
+        auto device = Known(s, frame.logger_serial, serial, details, where);
         if (!device) {
             spdlog::warn("solarman: device lookup for logger {} failed: {}", serial, device.error().message);
             return Complete(state, std::nullopt, /*close=*/true);  // no reply: the logger sends it again later
         }
-        if (!*device) {
+        if (*device == nullptr) {
             c.counters_.unclaimed_frames.fetch_add(1, std::memory_order_relaxed);
             return Complete(state, std::move(reply_bytes));
         }
@@ -207,19 +206,22 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
 
     // The registered device of this connection's logger. A connection keeps what it was told for the directory's
     // refresh time, so the hot path takes no lock; unclaimed loggers ask every time (their frames are counted).
-    static Result<std::optional<store::Device>> Known(State& s, std::uint32_t logger_serial, const std::string& serial,
-                                                      const std::string& details) {
+    // The result points into the connection's state (null: unclaimed). On the strand the frame is Cached(): the
+    // device was known and fresh when the frame arrived.
+    static Result<const store::Device*> Known(State& s, std::uint32_t logger_serial, const std::string& serial,
+                                              const std::string& details, Where where) {
+        if (where == Where::kStrand) return &*s.device;
         SolarmanCollector& c = s.collector;
         const Timestamp now = c.clock_.Now();
         if (s.device && s.device_serial == logger_serial && details.empty() &&
             now - s.device_fetched < c.options_.directory.refresh) {
-            return s.device;
+            return &*s.device;
         }
         MH_ASSIGN_OR_RETURN(auto device, c.directory_.Lookup(kSource, serial, s.link->remote_address(), details));
-        s.device = device;
+        s.device = std::move(device);
         s.device_serial = logger_serial;
         s.device_fetched = now;
-        return device;
+        return s.device ? &*s.device : nullptr;
     }
 
     static void UpdateFacts(State& s, const store::Device& device, const store::DeviceFacts& facts,

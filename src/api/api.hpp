@@ -66,6 +66,8 @@ class Api final : public net::Handler {
 
     // Forget cached device API keys (a key was revoked elsewhere in this process, e.g. on the web pages).
     void ApiKeysChanged() { api_keys_.Clear(); }
+    // Forget cached series names (a device was deleted elsewhere in this process, e.g. on the web pages).
+    void DevicesChanged() { series_names_.Clear(); }
 
     // The OpenAPI 3 document of every route.
     std::string OpenApiJson() const;

@@ -274,7 +274,7 @@ void Api::AddDeviceRoutes() {
             auto id = ParseId(call->params.at("device"), "device");
             if (!id) return Fail(call, id.error());
             if (auto status = store_.DeleteDevice(*scope, DeviceId{*id}); !status) return Fail(call, status.error());
-            series_names_.Clear();
+            DevicesChanged();
             Finish(call, net::Response::Json(200, R"({"deleted":true})"));
         });
 

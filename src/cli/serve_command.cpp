@@ -246,6 +246,7 @@ int Serve(const Config& config, bool demo) {
     site_options.login_attempts_per_minute = config.auth.login_attempts_per_minute;
     site_options.collector_address = CollectorAddress(config);
     site_options.api_keys_changed = [&api] { api.ApiKeysChanged(); };
+    site_options.devices_changed = [&api] { api.DevicesChanged(); };
     web::Site site(*runtime.store, *runtime.engine, runtime.clock, mail, live, site_options);
     Frontend frontend(site, api);
     auto server = net::HttpServer::Start(ServerOptionsFrom(config), frontend);

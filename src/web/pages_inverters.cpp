@@ -273,6 +273,7 @@ void Site::AddInverterPages() {
         const auto id = DeviceParam(call.params);
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
         if (auto status = store_.DeleteDevice(*scope, *id); !status) return ErrorPage(call, status.error());
+        if (options_.devices_changed) options_.devices_changed();
         return Redirect(call, "/t/" + call.params.at("tenant") + "/inverters");
     });
 

@@ -38,6 +38,7 @@ struct SiteOptions {
     std::int64_t login_attempts_per_minute = 5;  // per IP and per account
     std::string collector_address;               // "host:port" of the Solarman collector, for the empty states
     std::function<void()> api_keys_changed;      // tells the API's key cache that a key was revoked
+    std::function<void()> devices_changed;       // tells the API's series name cache that a device was deleted
 };
 
 class Site final : public net::Handler {

@@ -67,11 +67,13 @@ class WebTest : public ::testing::Test {
     // A household tenant with an owner who logs in on the web, and an inverter with a power series.
     void SetUp() override {
         tenant_ = admin_.MakeTenant("home");
-        ASSERT_EQ(admin_.Call("POST", "/api/v1/auth/signup", R"({"email":"owner@example.org","password":"owner password"})")
-                      .status,
-                  201);
-        ASSERT_EQ(admin_.Call("PUT", "/api/v1/tenants/" + tenant_ + "/members",
-                              R"({"email":"owner@example.org","role":"owner"})")
+        ASSERT_EQ(
+            admin_.Call("POST", "/api/v1/auth/signup", R"({"email":"owner@example.org","password":"owner password"})")
+                .status,
+            201);
+        ASSERT_EQ(admin_
+                      .Call("PUT", "/api/v1/tenants/" + tenant_ + "/members",
+                            R"({"email":"owner@example.org","role":"owner"})")
                       .status,
                   200);
         auto device = admin_.Call("POST", "/api/v1/tenants/" + tenant_ + "/devices",
@@ -124,16 +126,18 @@ TEST_F(WebTest, PagesEscapeEverythingAndCheckTenantAndRole) {
     EXPECT_EQ(owner.Get("/admin").status, 403);
 
     // Someone else: not a member (404, as if the tenant did not exist), and a viewer cannot manage keys.
-    ASSERT_EQ(admin_.Call("POST", "/api/v1/auth/signup", R"({"email":"viewer@example.org","password":"viewer password"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        admin_.Call("POST", "/api/v1/auth/signup", R"({"email":"viewer@example.org","password":"viewer password"})")
+            .status,
+        201);
     Browser viewer(server_.port());
     viewer.LogIn("viewer@example.org", "viewer+password");
     EXPECT_EQ(viewer.Get("/t/" + tenant_).status, 404);
-    ASSERT_EQ(admin_.Call("PUT", "/api/v1/tenants/" + tenant_ + "/members",
-                          R"({"email":"viewer@example.org","role":"viewer"})")
-                  .status,
-              200);
+    ASSERT_EQ(
+        admin_
+            .Call("PUT", "/api/v1/tenants/" + tenant_ + "/members", R"({"email":"viewer@example.org","role":"viewer"})")
+            .status,
+        200);
     EXPECT_EQ(viewer.Get("/t/" + tenant_).status, 200);
     EXPECT_EQ(viewer.Get("/t/" + tenant_ + "/keys").status, 403);
     EXPECT_EQ(viewer.Post("/t/" + tenant_ + "/inverters/" + device_ + "/delete", "").status, 403);
@@ -159,7 +163,8 @@ TEST_F(WebTest, AssetsAreCompressedCachedAndWithinTheBudget) {
     std::size_t shipped = 0;
     const std::regex asset(R"((?:href|src)="(/static/[^"]+\?v=[0-9a-f]+)\")");
     int count = 0;
-    for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), asset); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), asset); it != std::sregex_iterator();
+         ++it) {
         const std::string url = (*it)[1];
         auto r = owner.Get(url, {{"Accept-Encoding", "gzip"}});
         ASSERT_EQ(r.status, 200) << url;
@@ -182,8 +187,9 @@ TEST_F(WebTest, ADashboardHearsOfCommittedSamplesOverServerSentEvents) {
     events.SendRaw("GET /t/" + tenant_ + "/events HTTP/1.1\r\nHost: x\r\nCookie: " + owner.Cookies() + "\r\n\r\n");
     const std::string head = events.ReadUntil("retry: 2000");
     EXPECT_NE(head.find("text/event-stream"), std::string::npos) << head;
-    auto ingest = admin_.Call("POST", "/api/v1/tenants/" + tenant_ + "/samples",
-                              R"([{"series":")" + series_ + R"(","ts":)" + std::to_string(WallMs()) + R"(,"value":1234.5}])");
+    auto ingest =
+        admin_.Call("POST", "/api/v1/tenants/" + tenant_ + "/samples",
+                    R"([{"series":")" + series_ + R"(","ts":)" + std::to_string(WallMs()) + R"(,"value":1234.5}])");
     ASSERT_EQ(ingest.status, 201) << ingest.body;
     const std::string event = events.ReadUntil("]]");
     EXPECT_NE(event.find("event: samples"), std::string::npos) << event;
@@ -196,6 +202,25 @@ TEST_F(WebTest, ADashboardHearsOfCommittedSamplesOverServerSentEvents) {
               201);
     other.LogIn("other@example.org", "other+password");
     EXPECT_EQ(other.Get("/t/" + tenant_ + "/events").status, 404);
+}
+
+TEST_F(WebTest, DeletingAnInverterOnThePagesStopsIngestByItsNamesAtOnce) {
+    const std::string key = admin_.MakeApiKey(tenant_);
+    const auto by_name = [&](std::int64_t ts) {
+        return admin_.client().Request(
+            "POST", "/api/v1/samples",
+            R"([{"device":")" + device_ + R"(","metric":"power_ac","ts":)" + std::to_string(ts) + R"(,"value":5}])",
+            {{"X-API-Key", key}, {"Content-Type", "application/json"}});
+    };
+    const std::int64_t now = WallMs();
+    auto before = by_name(now);
+    ASSERT_EQ(before.status, 201) << before.body;  // the API now holds the device's series names in memory
+    Browser owner(server_.port());
+    owner.LogIn("owner@example.org", "owner+password");
+    owner.Get("/t/" + tenant_ + "/inverters/" + device_ + "/edit");
+    ASSERT_EQ(owner.Post("/t/" + tenant_ + "/inverters/" + device_ + "/delete", "").status, 303);
+    auto after = by_name(now + 1);
+    EXPECT_EQ(after.status, 404) << after.body;  // not the cached name of a deleted device
 }
 
 }  // namespace

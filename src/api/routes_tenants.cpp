@@ -4,6 +4,7 @@
 #include "api/json_body.hpp"
 #include "core/time_zone.hpp"
 #include "domain/api_keys.hpp"
+#include "domain/devices.hpp"
 
 namespace mh::api {
 
@@ -273,7 +274,9 @@ void Api::AddDeviceRoutes() {
             if (!scope) return Fail(call, scope.error());
             auto id = ParseId(call->params.at("device"), "device");
             if (!id) return Fail(call, id.error());
-            if (auto status = store_.DeleteDevice(*scope, DeviceId{*id}); !status) return Fail(call, status.error());
+            if (auto status = domain::DeleteDevice(store_, engine_, *scope, DeviceId{*id}); !status) {
+                return Fail(call, status.error());
+            }
             DevicesChanged();
             Finish(call, net::Response::Json(200, R"({"deleted":true})"));
         });

@@ -85,8 +85,9 @@ using Reply = std::function<void(Response)>;
 //
 // A request for which RunsInline() says true is handled on the I/O thread that parsed it instead: that saves
 // the hand-off to the pool (a thread wake-up, a sizeable part of a small request's cost). Say true only for
-// work that never waits: in-memory lookups, parsing, handing samples to the writer queue. Called on the I/O
-// thread for every request, so it must itself be cheap and never block.
+// short work that does not wait on others: in-memory lookups, parsing a small body, handing samples to the
+// writer queue (an occasional cache fill from a database reader that never waits for writers is fine). Called
+// on the I/O thread for every request, so it must itself be cheap and never block.
 class Handler {
   public:
     virtual ~Handler() = default;

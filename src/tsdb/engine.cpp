@@ -102,6 +102,11 @@ Result<store::SeriesInfo> Engine::InfoFor(SeriesId series) {
     return infos_.emplace(series, std::move(*info)).first->second;
 }
 
+void Engine::ForgetSeries(std::span<const SeriesId> series) {
+    std::unique_lock lock(info_mutex_);
+    for (SeriesId id : series) infos_.erase(id);
+}
+
 Result<store::SeriesInfo> Engine::Info(const TenantScope& scope, SeriesId series) {
     MH_ASSIGN_OR_RETURN(auto info, InfoFor(series));
     if (info.tenant != scope.tenant()) return NotFound(series);  // not 403: existence must not leak

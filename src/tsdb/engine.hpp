@@ -84,6 +84,11 @@ class Engine {
     using CommitListener = std::function<void(TenantId tenant, std::span<const SeriesSample> samples)>;
     void SetCommitListener(CommitListener listener);  // before the first write; not thread-safe against writes
 
+    // Forget what is cached about these series, after they were deleted from the store: later writes to them
+    // are refused (kNotFound) instead of accepted and then dropped by the checkpoint. Samples already queued
+    // or in memory are dropped by the checkpoint as before.
+    void ForgetSeries(std::span<const SeriesId> series);
+
     // Writes every head to chunks now and waits for it.
     Status Checkpoint();
     // Stops accepting writes, finishes queued ones, checkpoints and stops the threads. Idempotent.

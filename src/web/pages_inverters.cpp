@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "api/json_body.hpp"
+#include "domain/devices.hpp"
 #include "domain/inverter_figures.hpp"
 #include "domain/inverter_series.hpp"
 #include "web/format.hpp"
@@ -272,7 +273,9 @@ void Site::AddInverterPages() {
         if (!scope) return ErrorPage(call, scope.error());
         const auto id = DeviceParam(call.params);
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
-        if (auto status = store_.DeleteDevice(*scope, *id); !status) return ErrorPage(call, status.error());
+        if (auto status = domain::DeleteDevice(store_, engine_, *scope, *id); !status) {
+            return ErrorPage(call, status.error());
+        }
         if (options_.devices_changed) options_.devices_changed();
         return Redirect(call, "/t/" + call.params.at("tenant") + "/inverters");
     });

@@ -15,8 +15,10 @@
 namespace mh::testing {
 namespace {
 
-std::string IsoNow(int offset_s = 0) {
-    const std::time_t t = WallMs() / 1000 + offset_s;
+// The wall clock's second plus `offset_s`, or `base_s` (a second taken once) plus it, so that timestamps of
+// one test stay a whole number of seconds apart even when the clock ticks between them.
+std::string IsoNow(int offset_s = 0, std::int64_t base_s = WallMs() / 1000) {
+    const std::time_t t = base_s + offset_s;
     std::tm tm{};
     gmtime_r(&t, &tm);
     char text[32];
@@ -235,9 +237,10 @@ TEST_F(OpenDtuTest, DashboardFiguresAndExportOfPushedInverters) {
     const auto a = admin_.MakeDevice(tenant, "Garage", R"("source":"opendtu","serial":"116100000081")");
     const auto b = admin_.MakeDevice(tenant, "Shed", R"("source":"opendtu","serial":"116100000082")");
     // Ten pushes a minute apart, the last one now: A at 100 W with channels, B at 50 W without.
+    const std::int64_t now_s = WallMs() / 1000;
     for (int i = 9; i >= 0; --i) {
         auto r = PushWith(key, Push({Inverter("116100000081", 100, kTwoChannels), Inverter("116100000082", 50)},
-                                    IsoNow(-60 * i)));
+                                    IsoNow(-60 * i, now_s)));
         ASSERT_EQ(r.status, 201) << r.body;
     }
     const std::string base = "/api/v1/tenants/" + tenant;

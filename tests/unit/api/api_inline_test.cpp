@@ -11,6 +11,7 @@
 #include "api/series_name_cache.hpp"
 #include "domain/access.hpp"
 #include "domain/api_keys.hpp"
+#include "domain/devices.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -99,6 +100,23 @@ TEST_F(ApiCachesTest, SeriesNamesUnknownOrOfAnotherTenantAreNotFound) {
     ASSERT_FALSE(stranger);
     EXPECT_EQ(stranger.error().code, Errc::kNotFound);
     EXPECT_EQ(*cache.Find(Scope(), device_, "power"), power_);
+}
+
+TEST_F(ApiCachesTest, WritesToADeletedDevicesSeriesAreRefused) {
+    tsdb::EngineOptions options;
+    options.log_dir = dir_.File("m.db-log");
+    options.sync = false;
+    auto engine = std::move(*tsdb::Engine::Open(*store_, clock_, options));
+    const std::vector<tsdb::SeriesSample> one{{power_, kT0, 1.0}};
+    ASSERT_TRUE(engine->Write(Scope(), one));  // the engine now has the series' facts in memory
+    ASSERT_TRUE(domain::DeleteDevice(*store_, *engine, Scope(), device_));
+    const std::vector<tsdb::SeriesSample> later{{power_, kT0 + 1000, 2.0}};
+    auto refused = engine->Write(Scope(), later);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::kNotFound);
+    auto again = domain::DeleteDevice(*store_, *engine, Scope(), device_);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Errc::kNotFound);
 }
 
 class ApiInlineTest : public ApiCachesTest {

@@ -1,0 +1,17 @@
+#include "domain/devices.hpp"
+
+#include <vector>
+
+namespace mh::domain {
+
+Status DeleteDevice(store::Store& store, tsdb::Engine& engine, const TenantScope& scope, DeviceId device) {
+    MH_ASSIGN_OR_RETURN(auto series, store.ListSeries(scope, device));
+    MH_RETURN_IF_ERROR(store.DeleteDevice(scope, device));
+    std::vector<SeriesId> ids;
+    ids.reserve(series.size());
+    for (const auto& s : series) ids.push_back(s.id);
+    engine.ForgetSeries(ids);
+    return Ok();
+}
+
+}  // namespace mh::domain

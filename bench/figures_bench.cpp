@@ -23,7 +23,7 @@
 #include "domain/inverter_figures.hpp"
 #include "web/live_hub.hpp"
 #include "web/site.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "tsdb/engine.hpp"
 
 namespace mh {
@@ -73,17 +73,17 @@ int Run(int reps) {
     std::filesystem::create_directories(dir);
     FakeClock clock{FromMillis(kNow)};
     IdGenerator ids{clock, 1};
-    auto store = store::sqlite::SqliteStore::Open((dir / "m.db").string(), clock, ids, {});
+    auto store = store::sqlite::Open((dir / "m.db").string(), clock, ids, {});
     Must(store, "open store");
-    auto tenant = (*store)->CreateTenant({"bench", "Europe/Berlin", 730});
+    auto tenant = (*store)->tenants().CreateTenant({"bench", "Europe/Berlin", 730});
     Must(tenant, "tenant");
     const auto scope = domain::Access::ForOperator(tenant->id);
     std::vector<std::pair<SeriesId, SeriesId>> series;  // power, daily counter
     for (int i = 0; i < kInverters; ++i) {
-        auto device = (*store)->CreateDevice(scope, {"inverter " + std::to_string(i), "opendtu", std::to_string(i), "", ""});
+        auto device = (*store)->devices().CreateDevice(scope, {"inverter " + std::to_string(i), "opendtu", std::to_string(i), "", ""});
         Must(device, "device");
-        auto power = (*store)->EnsureSeries(scope, {device->id, "power_ac", "W", store::SeriesKind::kGauge});
-        auto today = (*store)->EnsureSeries(scope, {device->id, "energy_today", "kWh", store::SeriesKind::kCounter});
+        auto power = (*store)->devices().EnsureSeries(scope, {device->id, "power_ac", "W", store::SeriesKind::kGauge});
+        auto today = (*store)->devices().EnsureSeries(scope, {device->id, "energy_today", "kWh", store::SeriesKind::kCounter});
         Must(power, "series");
         Must(today, "series");
         series.emplace_back(power->id, today->id);
@@ -91,7 +91,7 @@ int Run(int reps) {
     tsdb::EngineOptions options;
     options.log_dir = dir / "m.db-log";
     options.checkpoint_interval_ms = 1'000'000'000'000;
-    auto engine = tsdb::Engine::Open(**store, clock, options);
+    auto engine = tsdb::Engine::Open((*store)->chunks(), clock, options);
     Must(engine, "engine");
 
     const auto load_start = std::chrono::steady_clock::now();
@@ -125,7 +125,7 @@ int Run(int reps) {
 
     const TimeZone zone = *TimeZone::Find("Europe/Berlin");
     const domain::InverterFigures figures(**engine, scope, zone);
-    auto inverters = domain::ListInverters(**store, scope);
+    auto inverters = domain::ListInverters((*store)->repositories(), scope);
     Must(inverters, "inverters");
     std::mt19937_64 random(7);
 
@@ -137,7 +137,7 @@ int Run(int reps) {
             const auto p = Time(reps, f);
             fmt::print("  breakdown {:<40} p50 {:7.3f} ms\n", what, p.p50);
         };
-        show("ListInverters", [&] { checksum += static_cast<double>(domain::ListInverters(**store, scope)->size()); });
+        show("ListInverters", [&] { checksum += static_cast<double>(domain::ListInverters((*store)->repositories(), scope)->size()); });
         show("ReadRaw today (power)", [&] { checksum += static_cast<double>((*engine)->ReadRaw(scope, *one.power, day_start, kNow)->size()); });
         show("Latest (power)", [&] { checksum += (*engine)->Latest(scope, *one.power)->has_value(); });
         show("ReadRollups hour today (counter)", [&] { checksum += static_cast<double>((*engine)->ReadRollups(scope, *one.energy_today, 3600, day_start, kNow)->size()); });
@@ -149,7 +149,7 @@ int Run(int reps) {
         show("Today (span of 10)", [&] { checksum += figures.Today(*inverters)->total.energy_kwh; });
     }
     const auto today = Time(reps, [&] {
-        auto list = domain::ListInverters(**store, scope);
+        auto list = domain::ListInverters((*store)->repositories(), scope);
         auto t = figures.Today(*list);
         checksum += t->total.energy_kwh;
     });
@@ -181,11 +181,11 @@ int Run(int reps) {
     row("energy per month of a year, tenant sum", year_bars, "");
 
     // The web pages over the same data: server time from request to rendered HTML (web::Site, no socket).
-    auto user = (*store)->CreateUser({"bench@example.org", "", "x", false});
+    auto user = (*store)->devices().CreateUser({"bench@example.org", "", "x", false});
     Must(user, "user");
     Must((*store)->SetMember(tenant->id, user->id, Role::kOwner), "member");
     const std::string cookie = domain::RandomHex(32);
-    Must((*store)->CreateSession(domain::Sha256Hex(cookie), user->id, domain::RandomHex(16), FromMillis(kNow + kDay)),
+    Must((*store)->devices().CreateSession(domain::Sha256Hex(cookie), user->id, domain::RandomHex(16), FromMillis(kNow + kDay)),
          "session");
     web::LiveHub live;
     web::Site site(**store, **engine, clock, [](const std::string&, const std::string&, const std::string&) {}, live, {});

@@ -9,8 +9,8 @@ namespace mh::bench {
 
 Fixture::Fixture(const fs::path& root, const std::string& name, std::int64_t now_ms)
     : dir_(root, name), clock_(FromMillis(now_ms)), ids_(clock_, 1) {
-    store_ = Must(store::sqlite::SqliteStore::Open(db_path(), clock_, ids_, {}), "open store");
-    tenant_ = Must(store_->CreateTenant({"bench", "Europe/Berlin", 730}), "create tenant");
+    store_ = Must(store::sqlite::Open(db_path(), clock_, ids_, {}), "open store");
+    tenant_ = Must(store_->tenants().CreateTenant({"bench", "Europe/Berlin", 730}), "create tenant");
 }
 
 double Fixture::AddSeries(std::size_t count, std::size_t per_device) {
@@ -19,11 +19,11 @@ double Fixture::AddSeries(std::size_t count, std::size_t per_device) {
     for (std::size_t i = 0; i < count; ++i) {
         if (i % per_device == 0) {
             const std::size_t d = i / per_device;
-            device = Must(store_->CreateDevice(scope(), {fmt::format("inverter {}", d), "generic",
+            device = Must(store_->devices().CreateDevice(scope(), {fmt::format("inverter {}", d), "generic",
                                                          fmt::format("SN{:08d}", d), "bench", ""}),
                           "create device");
         }
-        auto series = Must(store_->EnsureSeries(scope(), {device.id, fmt::format("power.{}", i % per_device), "W",
+        auto series = Must(store_->devices().EnsureSeries(scope(), {device.id, fmt::format("power.{}", i % per_device), "W",
                                                           store::SeriesKind::kGauge}),
                            "create series");
         series_.push_back(series.id);
@@ -37,7 +37,7 @@ std::unique_ptr<tsdb::Engine> Fixture::OpenEngine(tsdb::EngineOptions options) {
 }
 
 void ReportDisk(Context& ctx, Fixture& fx, const std::string& key, const std::string& what, std::int64_t samples) {
-    const auto stats = Must(fx.store().ChunkStats(), "chunk stats");
+    const auto stats = Must(fx.store().chunks().ChunkStats(), "chunk stats");
     if (stats.samples != samples) {
         throw Failure(fmt::format("{}: chunks hold {} samples, expected {}", key, stats.samples, samples));
     }

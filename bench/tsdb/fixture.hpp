@@ -16,7 +16,7 @@
 #include "core/tenant_scope.hpp"
 #include "domain/access.hpp"
 #include "report.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "support.hpp"
 #include "tsdb/engine.hpp"
 
@@ -33,7 +33,7 @@ class Fixture {
 
     TenantScope scope() const { return domain::Access::ForOperator(tenant_.id); }
     const std::vector<SeriesId>& series() const { return series_; }
-    store::sqlite::SqliteStore& store() { return *store_; }
+    store::sql::SqlDatabase& store() { return *store_; }
     std::string db_path() const { return (dir_.path() / "meterhub.db").string(); }
     fs::path log_dir() const { return dir_.path() / "meterhub.db-log"; }
     const fs::path& dir() const { return dir_.path(); }
@@ -42,7 +42,7 @@ class Fixture {
     TempDir dir_;  // first: deleted last
     FakeClock clock_;
     IdGenerator ids_;
-    std::unique_ptr<store::sqlite::SqliteStore> store_;
+    std::unique_ptr<store::sql::SqlDatabase> store_;
     store::Tenant tenant_;
     std::vector<SeriesId> series_;
 };

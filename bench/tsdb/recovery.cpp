@@ -18,7 +18,7 @@
 #include "data.hpp"
 #include "fixture.hpp"
 #include "ingest.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "tsdb/engine.hpp"
 
 namespace mh::bench {
@@ -47,7 +47,7 @@ double PeakRssMib() {
     FakeClock clock(FromMillis(now_ms));
     IdGenerator ids(clock, 2);
     const auto start = SteadyClock::now();
-    auto store = Must(store::sqlite::SqliteStore::Open((dir / "meterhub.db").string(), clock, ids, {}), "open store");
+    auto store = Must(store::sqlite::Open((dir / "meterhub.db").string(), clock, ids, {}), "open store");
     const auto opened = SteadyClock::now();
     tsdb::EngineOptions options = RecoveryOptions();
     options.log_dir = dir / "meterhub.db-log";

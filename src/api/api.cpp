@@ -11,7 +11,7 @@
 
 namespace mh::api {
 
-Api::Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
+Api::Api(store::Repositories store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
          ApiOptions options)
     : store_(store),
       engine_(engine),
@@ -110,9 +110,9 @@ Status Api::Authenticate(Call& call, Auth auth) {
     std::string limit_key;
     if (authorization && authorization->starts_with("Bearer ")) {
         MH_ASSIGN_OR_RETURN(auto claims, jwt_.Verify(authorization->substr(7), clock_.Now()));
-        MH_ASSIGN_OR_RETURN(bool revoked, store_.IsTokenRevoked(claims.id));
+        MH_ASSIGN_OR_RETURN(bool revoked, store_.auth().IsTokenRevoked(claims.id));
         if (revoked) return MakeError(Errc::kUnauthenticated, "this token was logged out; log in again");
-        auto user = store_.GetUser(claims.user);
+        auto user = store_.users().GetUser(claims.user);
         if (!user) return MakeError(Errc::kUnauthenticated, "the token's user no longer exists");
         call.caller.user = std::move(*user);
         call.caller.token_id = claims.id;
@@ -165,7 +165,7 @@ Status Api::AuthenticateSession(Call& call, std::string_view cookie_header) {
     if (value.empty())
         return MakeError(Errc::kUnauthenticated, "authentication required (Authorization: Bearer <token>)");
     const std::string hash = domain::Sha256Hex(value);
-    MH_ASSIGN_OR_RETURN(auto session, store_.FindSession(hash, clock_.Now()));
+    MH_ASSIGN_OR_RETURN(auto session, store_.auth().FindSession(hash, clock_.Now()));
     const auto method = call.request.method;
     if (method != net::Method::kGet && method != net::Method::kHead && method != net::Method::kOptions) {
         const auto presented = call.request.Header("x-csrf-token").value_or("");
@@ -174,7 +174,7 @@ Status Api::AuthenticateSession(Call& call, std::string_view cookie_header) {
             return MakeError(Errc::kPermissionDenied, "missing or wrong CSRF token (send the X-CSRF-Token header)");
         }
     }
-    auto user = store_.GetUser(session.user);
+    auto user = store_.users().GetUser(session.user);
     if (!user) return MakeError(Errc::kUnauthenticated, "the session's user no longer exists");
     call.caller.user = std::move(*user);
     call.caller.session_hash = hash;

@@ -26,7 +26,7 @@
 #include "domain/jwt.hpp"
 #include "domain/rate_limiter.hpp"
 #include "net/http.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "tsdb/engine.hpp"
 
 namespace mh::api {
@@ -48,7 +48,7 @@ using ReadinessCheck = std::function<Status()>;
 
 class Api final : public net::Handler {
   public:
-    Api(store::Store& store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
+    Api(store::Repositories store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
         ApiOptions options);
     ~Api() override;
 
@@ -143,7 +143,7 @@ class Api final : public net::Handler {
     void Fail(const std::shared_ptr<Call>& call, const Error& error);
     void Ingest(const std::shared_ptr<Call>& call, const TenantScope& scope, std::vector<IngestSample> samples);
 
-    store::Store& store_;
+    store::Repositories store_;
     tsdb::Engine& engine_;
     const Clock& clock_;
     const domain::JwtIssuer& jwt_;

@@ -10,7 +10,7 @@ Result<store::ApiKey> ApiKeyCache::Find(std::string_view prefix) {
             return it->second.key;
         }
     }
-    MH_ASSIGN_OR_RETURN(auto key, store_.FindApiKey(prefix));  // unknown prefixes are not cached: nothing to keep
+    MH_ASSIGN_OR_RETURN(auto key, store_.auth().FindApiKey(prefix));  // unknown prefixes are not cached: nothing to keep
     std::lock_guard lock(mutex_);
     if (entries_.size() >= kMaxEntries) entries_.clear();  // a bound, not a policy: keys are few in practice
     entries_.insert_or_assign(std::string(prefix), Entry{key, now});

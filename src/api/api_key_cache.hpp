@@ -11,13 +11,13 @@
 #include <unordered_map>
 
 #include "core/clock.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace mh::api {
 
 class ApiKeyCache {
   public:
-    ApiKeyCache(store::Store& store, const Clock& clock, std::chrono::milliseconds ttl = std::chrono::seconds(5))
+    ApiKeyCache(store::Repositories store, const Clock& clock, std::chrono::milliseconds ttl = std::chrono::seconds(5))
         : store_(store), clock_(clock), ttl_(ttl) {}
 
     Result<store::ApiKey> Find(std::string_view prefix);
@@ -31,7 +31,7 @@ class ApiKeyCache {
         store::ApiKey key;
         Timestamp fetched;
     };
-    store::Store& store_;
+    store::Repositories store_;
     const Clock& clock_;
     const std::chrono::milliseconds ttl_;
     mutable std::mutex mutex_;

@@ -9,7 +9,7 @@
 #include "core/result.hpp"
 #include "net/http.hpp"
 #include "store/records.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace mh::api {
 

@@ -31,7 +31,7 @@ Result<store::User> Api::CheckCredentials(const std::shared_ptr<Call>& call) {
             return error;
         }
     }
-    auto user = store_.FindUserByEmail(*email);
+    auto user = store_.users().FindUserByEmail(*email);
     if (!user || !domain::VerifyPassword(user->password_hash, *password)) {
         return fail(MakeError(Errc::kUnauthenticated, "wrong e-mail or password"));
     }
@@ -73,7 +73,7 @@ void Api::AddAuthRoutes() {
     Add(Method::kDelete, "/api/v1/auth/session", Auth::kUser, "Log a browser out: ends the session, clears the cookie",
         [this](std::shared_ptr<Call> call) {
             if (!call->caller.session_hash.empty()) {
-                if (auto status = store_.DeleteSession(call->caller.session_hash); !status) {
+                if (auto status = store_.auth().DeleteSession(call->caller.session_hash); !status) {
                     return Fail(call, status.error());
                 }
             }
@@ -85,7 +85,7 @@ void Api::AddAuthRoutes() {
         [this](std::shared_ptr<Call> call) {
             auto token = jwt_.Issue(call->caller.user->id, clock_.Now(), options_.token_lifetime);
             if (!token) return Fail(call, token.error());
-            if (auto status = store_.RevokeToken(call->caller.token_id, FromMillis(call->caller.token_expires_s * 1000));
+            if (auto status = store_.auth().RevokeToken(call->caller.token_id, FromMillis(call->caller.token_expires_s * 1000));
                 !status) {
                 return Fail(call, status.error());
             }
@@ -97,13 +97,13 @@ void Api::AddAuthRoutes() {
 
     Add(Method::kPost, "/api/v1/auth/logout", Auth::kUser, "Revoke the presented token",
         [this](std::shared_ptr<Call> call) {
-            auto status = store_.RevokeToken(call->caller.token_id, FromMillis(call->caller.token_expires_s * 1000));
+            auto status = store_.auth().RevokeToken(call->caller.token_id, FromMillis(call->caller.token_expires_s * 1000));
             if (!status) return Fail(call, status.error());
             Finish(call, net::Response::Json(200, R"({"logged_out":true})"));
         });
 
     Add(Method::kGet, "/api/v1/me", Auth::kUser, "The current user and their tenants", [this](std::shared_ptr<Call> call) {
-        auto found = store_.MembershipsOf(call->caller.user->id);
+        auto found = store_.users().MembershipsOf(call->caller.user->id);
         if (!found) return Fail(call, found.error());
         json::array memberships;
         for (const auto& m : *found) {

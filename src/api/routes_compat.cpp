@@ -98,8 +98,8 @@ void Api::AddCompatRoutes() {
                 if (!m) return Fail(call, m.error());
                 auto known = devices.find(m->serial);
                 if (known == devices.end()) {
-                    auto device = store_.FindDeviceBySource("solarman", m->serial);
-                    if (!device) device = store_.FindDeviceBySource("opendtu", m->serial);
+                    auto device = store_.devices().FindDeviceBySource("solarman", m->serial);
+                    if (!device) device = store_.devices().FindDeviceBySource("opendtu", m->serial);
                     if (!device) {
                         return Fail(call,
                                     MakeError(Errc::kNotFound, "measurements[" + std::to_string(i) +
@@ -114,7 +114,7 @@ void Api::AddCompatRoutes() {
                                                          [&](const Metric& x) { return x.metric == metric_name; });
                     auto [id, fresh] = series_ids.try_emplace({device.id.value(), metric.metric});
                     if (fresh) {
-                        auto series = store_.EnsureSeries(scope, {device.id, metric.metric, metric.unit, metric.kind});
+                        auto series = store_.devices().EnsureSeries(scope, {device.id, metric.metric, metric.unit, metric.kind});
                         if (!series) return Fail(call, series.error());
                         id->second = series->id;
                     }
@@ -145,15 +145,15 @@ void Api::AddCompatRoutes() {
                 return Fail(call, MakeError(Errc::kInvalidArgument, "rated_power and number_of_mppts are required"));
             }
             const std::string& serial = call->params.at("serial");
-            auto device = store_.FindDeviceBySource("solarman", serial);
-            if (!device) device = store_.FindDeviceBySource("opendtu", serial);
+            auto device = store_.devices().FindDeviceBySource("solarman", serial);
+            if (!device) device = store_.devices().FindDeviceBySource("opendtu", serial);
             if (!device) return Fail(call, MakeError(Errc::kNotFound, "no inverter with serial '" + serial + "'"));
             store::DeviceFacts facts;
             facts.rated_power_w = **rated_power;
             if (**mppts >= 1) facts.mppt_count = static_cast<int>(**mppts);  // 0: unknown, as the predecessor allowed
             const auto scope = domain::Access::ForDeviceKey(device->tenant);
-            if (auto status = store_.SetDeviceFacts(scope, device->id, facts); !status) return Fail(call, status.error());
-            auto updated = store_.GetDevice(scope, device->id);
+            if (auto status = store_.devices().SetDeviceFacts(scope, device->id, facts); !status) return Fail(call, status.error());
+            auto updated = store_.devices().GetDevice(scope, device->id);
             if (!updated) return Fail(call, updated.error());
             json::object out{{"id", IdString(updated->id.value())},
                              {"serial_logger", updated->serial},

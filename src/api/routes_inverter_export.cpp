@@ -18,9 +18,9 @@ void Api::AddInverterExportRoute() {
             if (!ctx) return Fail(call, ctx.error());
             auto id = ParseId(call->params.at("device"), "device");
             if (!id) return Fail(call, id.error());
-            auto device = store_.GetDevice(ctx->scope, DeviceId{*id});
+            auto device = store_.devices().GetDevice(ctx->scope, DeviceId{*id});
             if (!device) return Fail(call, device.error());
-            auto series = store_.ListSeries(ctx->scope, device->id);
+            auto series = store_.devices().ListSeries(ctx->scope, device->id);
             if (!series) return Fail(call, series.error());
             auto range = RangeFor(*call, ctx->zone);
             if (!range) return Fail(call, range.error());

@@ -66,7 +66,7 @@ std::string CurveJson(const tsdb::RangeResult& range, std::int64_t from_ms, std:
 
 Result<Api::InverterContext> Api::InverterContextFor(const Call& call) {
     MH_ASSIGN_OR_RETURN(auto scope, ScopeFor(call));
-    MH_ASSIGN_OR_RETURN(auto tenant, store_.GetTenant(scope.tenant()));
+    MH_ASSIGN_OR_RETURN(auto tenant, store_.tenants().GetTenant(scope.tenant()));
     const TimeZone zone = TimeZone::Find(tenant.time_zone).value_or(TimeZone::Utc());
     return InverterContext{scope, zone, InverterFigures(engine_, scope, zone)};
 }

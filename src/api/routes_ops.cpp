@@ -19,7 +19,7 @@ void Api::AddOperationsRoutes() {
         [this](std::shared_ptr<Call> call) {
             json::object checks;
             bool ready = true;
-            auto database = store_.GetTenant(TenantId{1});  // any answer, found or not, proves the database works
+            auto database = store_.tenants().GetTenant(TenantId{1});  // any answer, found or not, proves the database works
             const bool db_ok = database || database.error().code == Errc::kNotFound;
             checks["database"] = db_ok ? "ok" : database.error().message;
             ready = ready && db_ok;

@@ -24,7 +24,7 @@ void Api::AddQueryRoutes() {
 
     // The tenant's zone and the request's from/to (defaults: the last `span` until now).
     auto window = [this](const Call& call, const TenantScope& scope, const char* default_from) -> Result<Window> {
-        MH_ASSIGN_OR_RETURN(auto tenant, store_.GetTenant(scope.tenant()));
+        MH_ASSIGN_OR_RETURN(auto tenant, store_.tenants().GetTenant(scope.tenant()));
         Window w;
         w.zone = TimeZone::Find(tenant.time_zone).value_or(TimeZone::Utc());
         MH_ASSIGN_OR_RETURN(std::tie(w.from_ms, w.to_ms), FromTo(call, w.zone, default_from));
@@ -150,14 +150,14 @@ void Api::AddQueryRoutes() {
             if (series_param) {
                 auto id = ParseId(*series_param, "series");
                 if (!id) return Fail(call, id.error());
-                auto s = store_.GetSeries(*scope, SeriesId{*id});
+                auto s = store_.devices().GetSeries(*scope, SeriesId{*id});
                 if (!s) return Fail(call, s.error());
                 series.push_back(std::move(*s));
             } else {
                 auto id = ParseId(*device_param, "device");
                 if (!id) return Fail(call, id.error());
-                if (auto d = store_.GetDevice(*scope, DeviceId{*id}); !d) return Fail(call, d.error());
-                auto list = store_.ListSeries(*scope, DeviceId{*id});
+                if (auto d = store_.devices().GetDevice(*scope, DeviceId{*id}); !d) return Fail(call, d.error());
+                auto list = store_.devices().ListSeries(*scope, DeviceId{*id});
                 if (!list) return Fail(call, list.error());
                 series = std::move(*list);
             }

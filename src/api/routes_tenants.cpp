@@ -15,11 +15,11 @@ void Api::AddTenantRoutes() {
         [this](std::shared_ptr<Call> call) {
             json::array out;
             if (call->caller.user->system_admin) {
-                auto tenants = store_.ListTenants();
+                auto tenants = store_.tenants().ListTenants();
                 if (!tenants) return Fail(call, tenants.error());
                 for (const auto& t : *tenants) out.push_back(View(t));
             } else {
-                auto memberships = store_.MembershipsOf(call->caller.user->id);
+                auto memberships = store_.users().MembershipsOf(call->caller.user->id);
                 if (!memberships) return Fail(call, memberships.error());
                 for (const auto& m : *memberships) out.push_back(View(m.tenant));
             }
@@ -43,7 +43,7 @@ void Api::AddTenantRoutes() {
             const std::int64_t days = retention->value_or(730);
             if (days < 1)
                 return Fail(call, MakeError(Errc::kInvalidArgument, "raw_retention_days: must be at least 1"));
-            auto tenant = store_.CreateTenant({*name, tz, days});
+            auto tenant = store_.tenants().CreateTenant({*name, tz, days});
             if (!tenant) return Fail(call, tenant.error());
             Finish(call, JsonResponse(201, View(*tenant)));
         });
@@ -51,7 +51,7 @@ void Api::AddTenantRoutes() {
     Add(Method::kGet, "/api/v1/tenants/{tenant}", Auth::kUser, "One tenant", [this](std::shared_ptr<Call> call) {
         auto scope = ScopeFor(*call);
         if (!scope) return Fail(call, scope.error());
-        auto tenant = store_.GetTenant(scope->tenant());
+        auto tenant = store_.tenants().GetTenant(scope->tenant());
         if (!tenant) return Fail(call, tenant.error());
         Finish(call, JsonResponse(200, View(*tenant)));
     });
@@ -60,7 +60,7 @@ void Api::AddTenantRoutes() {
         "Delete a tenant and everything it owns (system administrators)", [this](std::shared_ptr<Call> call) {
             auto id = ParseId(call->params.at("tenant"), "tenant");
             if (!id) return Fail(call, id.error());
-            if (auto status = store_.DeleteTenant(TenantId{*id}); !status) return Fail(call, status.error());
+            if (auto status = store_.tenants().DeleteTenant(TenantId{*id}); !status) return Fail(call, status.error());
             Finish(call, net::Response::Json(200, R"({"deleted":true})"));
         });
 
@@ -68,7 +68,7 @@ void Api::AddTenantRoutes() {
         [this](std::shared_ptr<Call> call) {
             auto scope = ScopeFor(*call);
             if (!scope) return Fail(call, scope.error());
-            auto members = store_.ListMembers(*scope);
+            auto members = store_.users().ListMembers(*scope);
             if (!members) return Fail(call, members.error());
             json::array out;
             for (const auto& m : *members) {
@@ -95,9 +95,9 @@ void Api::AddTenantRoutes() {
             if (!ParseRole(*role_text, role)) {
                 return Fail(call, MakeError(Errc::kInvalidArgument, "role: must be owner, admin or viewer"));
             }
-            auto user = store_.FindUserByEmail(*email);
+            auto user = store_.users().FindUserByEmail(*email);
             if (!user) return Fail(call, MakeError(Errc::kInvalidArgument, "email: no user has this address"));
-            if (auto status = store_.SetMember(scope->tenant(), user->id, role); !status)
+            if (auto status = store_.users().SetMember(scope->tenant(), user->id, role); !status)
                 return Fail(call, status.error());
             Finish(call, JsonResponse(200, json::object{{"user_id", IdString(user->id.value())},
                                                         {"email", user->email},
@@ -113,7 +113,7 @@ void Api::AddTenantRoutes() {
             }
             auto user = ParseId(call->params.at("user"), "member");
             if (!user) return Fail(call, user.error());
-            if (auto status = store_.RemoveMember(*scope, UserId{*user}); !status) return Fail(call, status.error());
+            if (auto status = store_.users().RemoveMember(*scope, UserId{*user}); !status) return Fail(call, status.error());
             Finish(call, net::Response::Json(200, R"({"deleted":true})"));
         });
 
@@ -121,7 +121,7 @@ void Api::AddTenantRoutes() {
         [this](std::shared_ptr<Call> call) {
             auto scope = WriteScopeFor(*call);
             if (!scope) return Fail(call, scope.error());
-            auto keys = store_.ListApiKeys(*scope);
+            auto keys = store_.auth().ListApiKeys(*scope);
             if (!keys) return Fail(call, keys.error());
             json::array out;
             for (const auto& k : *keys) out.push_back(View(k));
@@ -137,7 +137,7 @@ void Api::AddTenantRoutes() {
             auto name = RequiredString(*body, "name", 128);
             if (!name) return Fail(call, name.error());
             const auto generated = domain::GenerateApiKey();
-            auto key = store_.CreateApiKey(*scope, *name, generated.prefix, generated.secret_hash);
+            auto key = store_.auth().CreateApiKey(*scope, *name, generated.prefix, generated.secret_hash);
             if (!key) return Fail(call, key.error());
             json::object out = View(*key);
             out["key"] = generated.plaintext;
@@ -150,7 +150,7 @@ void Api::AddTenantRoutes() {
             if (!scope) return Fail(call, scope.error());
             auto id = ParseId(call->params.at("key"), "API key");
             if (!id) return Fail(call, id.error());
-            if (auto status = store_.RevokeApiKey(*scope, *id); !status) return Fail(call, status.error());
+            if (auto status = store_.auth().RevokeApiKey(*scope, *id); !status) return Fail(call, status.error());
             api_keys_.Clear();
             Finish(call, net::Response::Json(200, R"({"revoked":true})"));
         });
@@ -163,7 +163,7 @@ void Api::AddDeviceRoutes() {
         [this](std::shared_ptr<Call> call) {
             auto scope = ScopeFor(*call);
             if (!scope) return Fail(call, scope.error());
-            auto devices = store_.ListDevices(*scope);
+            auto devices = store_.devices().ListDevices(*scope);
             if (!devices) return Fail(call, devices.error());
             json::array out;
             for (const auto& d : *devices) out.push_back(View(d));
@@ -179,14 +179,14 @@ void Api::AddDeviceRoutes() {
             auto fields = ParseDeviceFields(*body);
             if (!fields) return Fail(call, fields.error());
             if (!fields->update.name) return Fail(call, MakeError(Errc::kInvalidArgument, "name: is required"));
-            auto device = store_.CreateDevice(*scope, fields->ToNewDevice("generic"));
+            auto device = store_.devices().CreateDevice(*scope, fields->ToNewDevice("generic"));
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });
 
     Add(Method::kGet, "/api/v1/unclaimed-devices", Auth::kAdmin,
         "Devices that sent data no tenant registered (system administrators)", [this](std::shared_ptr<Call> call) {
-            auto waiting = store_.ListUnclaimed();
+            auto waiting = store_.devices().ListUnclaimed();
             if (!waiting) return Fail(call, waiting.error());
             json::array out;
             for (const auto& d : *waiting) out.push_back(View(d));
@@ -199,7 +199,7 @@ void Api::AddDeviceRoutes() {
         "Unclaimed devices connecting from the caller's address (tenant admins)", [this](std::shared_ptr<Call> call) {
             auto scope = WriteScopeFor(*call);
             if (!scope) return Fail(call, scope.error());
-            auto waiting = store_.ListUnclaimed();
+            auto waiting = store_.devices().ListUnclaimed();
             if (!waiting) return Fail(call, waiting.error());
             json::array out;
             for (const auto& d : *waiting) {
@@ -224,7 +224,7 @@ void Api::AddDeviceRoutes() {
             }
             std::optional<std::string_view> wanted_source;
             if (*source) wanted_source = **source;
-            auto device = store_.ClaimDevice(*scope, *serial, wanted_source, name->value_or(""));
+            auto device = store_.devices().ClaimDevice(*scope, *serial, wanted_source, name->value_or(""));
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });
@@ -235,9 +235,9 @@ void Api::AddDeviceRoutes() {
             if (!scope) return Fail(call, scope.error());
             auto id = ParseId(call->params.at("device"), "device");
             if (!id) return Fail(call, id.error());
-            auto device = store_.GetDevice(*scope, DeviceId{*id});
+            auto device = store_.devices().GetDevice(*scope, DeviceId{*id});
             if (!device) return Fail(call, device.error());
-            auto series = store_.ListSeries(*scope, device->id);
+            auto series = store_.devices().ListSeries(*scope, device->id);
             if (!series) return Fail(call, series.error());
             json::object out = View(*device);
             json::array list;
@@ -260,10 +260,10 @@ void Api::AddDeviceRoutes() {
             if (fields->source) {
                 return Fail(call, MakeError(Errc::kInvalidArgument, "source: cannot change; delete and re-add the device"));
             }
-            if (auto status = store_.UpdateDevice(*scope, DeviceId{*id}, fields->update); !status) {
+            if (auto status = store_.devices().UpdateDevice(*scope, DeviceId{*id}, fields->update); !status) {
                 return Fail(call, status.error());
             }
-            auto device = store_.GetDevice(*scope, DeviceId{*id});
+            auto device = store_.devices().GetDevice(*scope, DeviceId{*id});
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(200, View(*device)));
         });
@@ -291,7 +291,7 @@ void Api::AddDeviceRoutes() {
                 if (!id) return Fail(call, id.error());
                 device = DeviceId{*id};
             }
-            auto series = store_.ListSeries(*scope, device);
+            auto series = store_.devices().ListSeries(*scope, device);
             if (!series) return Fail(call, series.error());
             json::array out;
             for (const auto& s : *series) out.push_back(View(s));
@@ -314,7 +314,7 @@ void Api::AddDeviceRoutes() {
             if (!kind_text) return Fail(call, kind_text.error());
             const auto kind = store::ParseSeriesKind(kind_text->value_or("gauge"));
             if (!kind) return Fail(call, MakeError(Errc::kInvalidArgument, "kind: must be gauge or counter"));
-            auto series = store_.EnsureSeries(*scope, {DeviceId{*device}, *metric, unit->value_or(""), *kind});
+            auto series = store_.devices().EnsureSeries(*scope, {DeviceId{*device}, *metric, unit->value_or(""), *kind});
             if (!series) return Fail(call, series.error());
             Finish(call, JsonResponse(201, View(*series)));
         });

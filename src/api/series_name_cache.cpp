@@ -13,7 +13,7 @@ Result<SeriesId> SeriesNameCache::Find(const TenantScope& scope, DeviceId device
             }
         }
     }
-    MH_ASSIGN_OR_RETURN(auto list, store_.ListSeries(scope, device));
+    MH_ASSIGN_OR_RETURN(auto list, store_.devices().ListSeries(scope, device));
     Entry entry{scope.tenant(), {}, now};
     for (auto& series : list) entry.metrics.emplace(std::move(series.metric), series.id);
     const auto found = entry.metrics.find(std::string(metric));

@@ -15,13 +15,13 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/tenant_scope.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace mh::api {
 
 class SeriesNameCache {
   public:
-    SeriesNameCache(store::Store& store, const Clock& clock, std::chrono::milliseconds ttl = std::chrono::seconds(5))
+    SeriesNameCache(store::Repositories store, const Clock& clock, std::chrono::milliseconds ttl = std::chrono::seconds(5))
         : store_(store), clock_(clock), ttl_(ttl) {}
 
     // The series `metric` of `device` in the scope's tenant; kNotFound when the device has no such series.
@@ -35,7 +35,7 @@ class SeriesNameCache {
         std::unordered_map<std::string, SeriesId> metrics;
         Timestamp fetched;
     };
-    store::Store& store_;
+    store::Repositories store_;
     const Clock& clock_;
     const std::chrono::milliseconds ttl_;
     std::mutex mutex_;

@@ -9,7 +9,6 @@
 #include "core/time_zone.hpp"
 #include "domain/access.hpp"
 #include "domain/passwords.hpp"
-#include "store/sqlite/migrations.hpp"
 
 namespace mh::cli {
 namespace {
@@ -42,19 +41,19 @@ void AddDb(CLI::App& app, Action& action) {
     db->add_subcommand("migrate", "Apply pending schema migrations (serve does this at start)")->callback([&action] {
         action = WithRuntime(false, [](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(int version, rt.store->SchemaVersion());
-            std::cout << "schema version " << version << " (latest " << store::sqlite::LatestSchemaVersion() << ") in "
-                      << rt.store->path() << "\n";
+            std::cout << "schema version " << version << " (latest " << rt.store->LatestSchemaVersion() << ") in "
+                      << rt.store->Describe() << "\n";
             return Ok();
         });
     });
     db->add_subcommand("status", "Schema version and what the database holds")->callback([&action] {
         action = WithRuntime(true, [](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(int version, rt.store->SchemaVersion());
-            MH_ASSIGN_OR_RETURN(auto tenants, rt.store->ListTenants());
-            MH_ASSIGN_OR_RETURN(auto users, rt.store->ListUsers());
-            MH_ASSIGN_OR_RETURN(auto stats, rt.store->ChunkStats());
-            std::cout << "database:       " << rt.store->path() << "\n"
-                      << "schema version: " << version << " (latest " << store::sqlite::LatestSchemaVersion() << ")\n"
+            MH_ASSIGN_OR_RETURN(auto tenants, rt.store->tenants().ListTenants());
+            MH_ASSIGN_OR_RETURN(auto users, rt.store->users().ListUsers());
+            MH_ASSIGN_OR_RETURN(auto stats, rt.store->chunks().ChunkStats());
+            std::cout << "database:       " << rt.store->Describe() << "\n"
+                      << "schema version: " << version << " (latest " << rt.store->LatestSchemaVersion() << ")\n"
                       << "tenants:        " << tenants.size() << "\nusers:          " << users.size() << "\n"
                       << "chunks:         " << stats.chunks << " holding " << stats.samples << " samples in "
                       << stats.chunk_bytes << " bytes";
@@ -84,7 +83,7 @@ void AddTenant(CLI::App& app, Action& action) {
         action = WithRuntime(false, [name, zone, retention](Runtime& rt) -> Status {
             MH_RETURN_IF_ERROR(TimeZone::Find(*zone));
             const std::int64_t days = *retention > 0 ? *retention : rt.config.retention.default_raw_days;
-            MH_ASSIGN_OR_RETURN(auto t, rt.store->CreateTenant({*name, *zone, days}));
+            MH_ASSIGN_OR_RETURN(auto t, rt.store->tenants().CreateTenant({*name, *zone, days}));
             std::cout << "tenant " << t.name << " created (id " << t.id.value() << ", " << t.time_zone << ")\n";
             return Ok();
         });
@@ -95,7 +94,7 @@ void AddTenant(CLI::App& app, Action& action) {
     list->add_flag("--json", *json, "JSON output");
     list->callback([&action, json] {
         action = WithRuntime(true, [json](Runtime& rt) -> Status {
-            MH_ASSIGN_OR_RETURN(auto tenants, rt.store->ListTenants());
+            MH_ASSIGN_OR_RETURN(auto tenants, rt.store->tenants().ListTenants());
             if (*json) {
                 std::cout << "[";
                 for (std::size_t i = 0; i < tenants.size(); ++i) {
@@ -123,7 +122,7 @@ void AddTenant(CLI::App& app, Action& action) {
     del->callback([&action, del_name] {
         action = WithRuntime(false, [del_name](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(*del_name));
-            MH_RETURN_IF_ERROR(rt.store->DeleteTenant(t.id));
+            MH_RETURN_IF_ERROR(rt.store->tenants().DeleteTenant(t.id));
             std::cout << "tenant " << t.name << " deleted with its members, devices and data\n";
             return Ok();
         });
@@ -157,11 +156,11 @@ void AddUser(CLI::App& app, Action& action) {
             }
             MH_ASSIGN_OR_RETURN(auto password, ReadPassword());
             MH_ASSIGN_OR_RETURN(auto hash, domain::HashPassword(password));
-            MH_ASSIGN_OR_RETURN(auto u, rt.store->CreateUser({args->email, args->name, hash, args->admin}));
+            MH_ASSIGN_OR_RETURN(auto u, rt.store->users().CreateUser({args->email, args->name, hash, args->admin}));
             if (tenant) {
                 Role role = Role::kOwner;
                 ParseRole(args->role, role);
-                MH_RETURN_IF_ERROR(rt.store->SetMember(tenant->id, u.id, role));
+                MH_RETURN_IF_ERROR(rt.store->users().SetMember(tenant->id, u.id, role));
             }
             std::cout << "user " << u.email << " created (id " << u.id.value() << ")"
                       << (tenant ? ", " + args->role + " of " + tenant->name : std::string()) << "\n";
@@ -172,7 +171,7 @@ void AddUser(CLI::App& app, Action& action) {
     auto* list = user->add_subcommand("list", "List users");
     list->callback([&action] {
         action = WithRuntime(true, [](Runtime& rt) -> Status {
-            MH_ASSIGN_OR_RETURN(auto users, rt.store->ListUsers());
+            MH_ASSIGN_OR_RETURN(auto users, rt.store->users().ListUsers());
             Table table({"ID", "EMAIL", "NAME", "ADMIN", "VERIFIED"});
             for (const auto& u : users) {
                 table.Add({std::to_string(u.id.value()), u.email, u.display_name, u.system_admin ? "yes" : "no",
@@ -188,10 +187,10 @@ void AddUser(CLI::App& app, Action& action) {
     passwd->add_option("email", *email, "The user's e-mail")->required();
     passwd->callback([&action, email] {
         action = WithRuntime(false, [email](Runtime& rt) -> Status {
-            MH_ASSIGN_OR_RETURN(auto u, rt.store->FindUserByEmail(*email));
+            MH_ASSIGN_OR_RETURN(auto u, rt.store->users().FindUserByEmail(*email));
             MH_ASSIGN_OR_RETURN(auto password, ReadPassword());
             MH_ASSIGN_OR_RETURN(auto hash, domain::HashPassword(password));
-            MH_RETURN_IF_ERROR(rt.store->SetPasswordHash(u.id, hash));
+            MH_RETURN_IF_ERROR(rt.store->users().SetPasswordHash(u.id, hash));
             std::cout << "password of " << u.email << " changed\n";
             return Ok();
         });
@@ -202,8 +201,8 @@ void AddUser(CLI::App& app, Action& action) {
     del->add_option("email", *del_email, "The user's e-mail")->required();
     del->callback([&action, del_email] {
         action = WithRuntime(false, [del_email](Runtime& rt) -> Status {
-            MH_ASSIGN_OR_RETURN(auto u, rt.store->FindUserByEmail(*del_email));
-            MH_RETURN_IF_ERROR(rt.store->DeleteUser(u.id));
+            MH_ASSIGN_OR_RETURN(auto u, rt.store->users().FindUserByEmail(*del_email));
+            MH_RETURN_IF_ERROR(rt.store->users().DeleteUser(u.id));
             std::cout << "user " << u.email << " deleted\n";
             return Ok();
         });
@@ -237,7 +236,7 @@ void AddDevice(CLI::App& app, Action& action) {
             store::NewDevice fresh{args->name, args->source, args->serial, args->model, args->poll};
             fresh.rated_power_w = args->rated_power;
             fresh.mppt_count = args->mppts;
-            MH_ASSIGN_OR_RETURN(auto d, rt.store->CreateDevice(scope, fresh));
+            MH_ASSIGN_OR_RETURN(auto d, rt.store->devices().CreateDevice(scope, fresh));
             std::cout << "device " << d.name << " created (id " << d.id.value() << ")\n";
             return Ok();
         });
@@ -248,7 +247,7 @@ void AddDevice(CLI::App& app, Action& action) {
     list->callback([&action, args] {
         action = WithRuntime(true, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
-            MH_ASSIGN_OR_RETURN(auto devices, rt.store->ListDevices(Access::ForOperator(t.id)));
+            MH_ASSIGN_OR_RETURN(auto devices, rt.store->devices().ListDevices(Access::ForOperator(t.id)));
             Table table({"ID", "NAME", "SOURCE", "SERIAL", "MODEL", "RATED W", "MPPTS", "FIRMWARE"});
             for (const auto& d : devices) {
                 table.Add({std::to_string(d.id.value()), d.name, d.source, d.serial, d.model,
@@ -273,7 +272,7 @@ void AddDevice(CLI::App& app, Action& action) {
     edit->callback([&action, args, edit_args] {
         action = WithRuntime(false, [args, edit_args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
-            MH_RETURN_IF_ERROR(rt.store->UpdateDevice(Access::ForOperator(t.id), DeviceId{args->id}, *edit_args));
+            MH_RETURN_IF_ERROR(rt.store->devices().UpdateDevice(Access::ForOperator(t.id), DeviceId{args->id}, *edit_args));
             std::cout << "device " << args->id << " updated\n";
             return Ok();
         });
@@ -282,7 +281,7 @@ void AddDevice(CLI::App& app, Action& action) {
     auto* unclaimed = device->add_subcommand("unclaimed", "Devices that sent data no tenant registered");
     unclaimed->callback([&action] {
         action = WithRuntime(true, [](Runtime& rt) -> Status {
-            MH_ASSIGN_OR_RETURN(auto waiting, rt.store->ListUnclaimed());
+            MH_ASSIGN_OR_RETURN(auto waiting, rt.store->devices().ListUnclaimed());
             Table table({"SOURCE", "SERIAL", "FIRST SEEN", "LAST SEEN", "FRAMES", "FROM", "DETAILS"});
             for (const auto& d : waiting) {
                 table.Add({d.source, d.serial, FormatUtc(d.first_seen), FormatUtc(d.last_seen),
@@ -307,7 +306,7 @@ void AddDevice(CLI::App& app, Action& action) {
             std::optional<std::string_view> source;
             if (source_given) source = args->source;
             MH_ASSIGN_OR_RETURN(auto d,
-                                rt.store->ClaimDevice(Access::ForOperator(t.id), args->serial, source, args->name));
+                                rt.store->devices().ClaimDevice(Access::ForOperator(t.id), args->serial, source, args->name));
             std::cout << d.source << " device " << d.serial << " is now '" << d.name << "' of " << t.name << " (id "
                       << d.id.value() << ")\n";
             return Ok();
@@ -320,7 +319,7 @@ void AddDevice(CLI::App& app, Action& action) {
     del->callback([&action, args] {
         action = WithRuntime(false, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
-            MH_RETURN_IF_ERROR(rt.store->DeleteDevice(Access::ForOperator(t.id), DeviceId{args->id}));
+            MH_RETURN_IF_ERROR(rt.store->devices().DeleteDevice(Access::ForOperator(t.id), DeviceId{args->id}));
             std::cout << "device " << args->id << " deleted\n";
             return Ok();
         });
@@ -346,7 +345,7 @@ void AddSeries(CLI::App& app, Action& action) {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
             const auto kind = store::ParseSeriesKind(args->kind).value_or(store::SeriesKind::kGauge);
             MH_ASSIGN_OR_RETURN(auto s,
-                                rt.store->EnsureSeries(Access::ForOperator(t.id),
+                                rt.store->devices().EnsureSeries(Access::ForOperator(t.id),
                                                        {DeviceId{args->device}, args->metric, args->unit, kind}));
             std::cout << "series " << s.id.value() << ": " << s.metric << " [" << s.unit << "] "
                       << store::SeriesKindName(s.kind) << "\n";
@@ -361,7 +360,7 @@ void AddSeries(CLI::App& app, Action& action) {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
             std::optional<DeviceId> device;
             if (args->device > 0) device = DeviceId{args->device};
-            MH_ASSIGN_OR_RETURN(auto all, rt.store->ListSeries(Access::ForOperator(t.id), device));
+            MH_ASSIGN_OR_RETURN(auto all, rt.store->devices().ListSeries(Access::ForOperator(t.id), device));
             Table table({"ID", "DEVICE", "METRIC", "UNIT", "KIND"});
             for (const auto& s : all) {
                 table.Add({std::to_string(s.id.value()), std::to_string(s.device.value()), s.metric, s.unit,

@@ -152,11 +152,11 @@ Status Export(Runtime& rt, const TenantScope& scope, const TimeZone& zone, const
     }
     std::vector<store::Series> series;
     if (args.series > 0) {
-        MH_ASSIGN_OR_RETURN(auto s, rt.store->GetSeries(scope, SeriesId{args.series}));
+        MH_ASSIGN_OR_RETURN(auto s, rt.store->devices().GetSeries(scope, SeriesId{args.series}));
         series.push_back(std::move(s));
     } else {
-        MH_RETURN_IF_ERROR(rt.store->GetDevice(scope, DeviceId{args.device}));
-        MH_ASSIGN_OR_RETURN(series, rt.store->ListSeries(scope, DeviceId{args.device}));
+        MH_RETURN_IF_ERROR(rt.store->devices().GetDevice(scope, DeviceId{args.device}));
+        MH_ASSIGN_OR_RETURN(series, rt.store->devices().ListSeries(scope, DeviceId{args.device}));
     }
     const Timestamp now = rt.clock.Now();
     MH_ASSIGN_OR_RETURN(auto from, ParseTimeArg(args.from, zone, now));
@@ -268,7 +268,7 @@ void AddDataCommands(CLI::App& app, Action& action) {
         action = [purge_tenant](const Config& config) -> int {
             auto rt = Runtime::Open(config, false);
             if (!rt) return Fail(rt.error());
-            auto tenants = (*rt)->store->ListTenants();
+            auto tenants = (*rt)->store->tenants().ListTenants();
             if (!tenants) return Fail(tenants.error());
             const Timestamp now = (*rt)->clock.Now();
             bool found = purge_tenant->empty();
@@ -276,7 +276,7 @@ void AddDataCommands(CLI::App& app, Action& action) {
                 if (!purge_tenant->empty() && t.name != *purge_tenant) continue;
                 found = true;
                 const auto before = now - date::days(t.raw_retention_days);
-                auto purged = (*rt)->store->PurgeChunks(t.id, ToMillis(before));
+                auto purged = (*rt)->store->chunks().PurgeChunks(t.id, ToMillis(before));
                 if (!purged) return Fail(purged.error());
                 std::cout << t.name << ": " << *purged << " raw samples before " << FormatUtc(before)
                           << " deleted (rollups kept)\n";

@@ -25,20 +25,20 @@ Result<std::unique_ptr<DemoDtu>> DemoDtu::Start(Runtime& rt, TenantId tenant, st
     options.seed = 42;
     for (int i = 0; i < kDemoDtuInverters; ++i) {
         const std::string serial = sim::InverterSerial(options, 0, static_cast<std::size_t>(i));
-        if (rt.store->FindDeviceBySerial(scope, serial)) continue;
+        if (rt.store->devices().FindDeviceBySerial(scope, serial)) continue;
         store::NewDevice device{"Garage HM-800 " + std::to_string(i + 1), "opendtu", serial, "", ""};
         device.rated_power_w = 800;
         device.mppt_count = 2;
-        MH_RETURN_IF_ERROR(rt.store->CreateDevice(scope, device));
+        MH_RETURN_IF_ERROR(rt.store->devices().CreateDevice(scope, device));
         spdlog::info("demo: registered OpenDTU inverter {}", serial);
     }
     // A fresh key each start (keys are shown once); the previous run's is revoked.
-    MH_ASSIGN_OR_RETURN(auto keys, rt.store->ListApiKeys(scope));
+    MH_ASSIGN_OR_RETURN(auto keys, rt.store->auth().ListApiKeys(scope));
     for (const auto& key : keys) {
-        if (key.name == kDemoKeyName && !key.revoked_at) MH_RETURN_IF_ERROR(rt.store->RevokeApiKey(scope, key.id));
+        if (key.name == kDemoKeyName && !key.revoked_at) MH_RETURN_IF_ERROR(rt.store->auth().RevokeApiKey(scope, key.id));
     }
     const auto generated = domain::GenerateApiKey();
-    MH_RETURN_IF_ERROR(rt.store->CreateApiKey(scope, kDemoKeyName, generated.prefix, generated.secret_hash));
+    MH_RETURN_IF_ERROR(rt.store->auth().CreateApiKey(scope, kDemoKeyName, generated.prefix, generated.secret_hash));
     options.api_key = generated.plaintext;
     MH_RETURN_IF_ERROR(options.Validate());
 

@@ -12,8 +12,8 @@ Result<std::unique_ptr<DemoLoggers>> DemoLoggers::Start(Runtime& rt, TenantId te
     const auto scope = domain::Access::ForOperator(tenant);
     for (int i = 0; i < kDemoLoggers; ++i) {
         const std::string serial = std::to_string(kDemoFirstLoggerSerial + static_cast<std::uint32_t>(i));
-        if (rt.store->FindDeviceBySerial(scope, serial)) continue;
-        MH_ASSIGN_OR_RETURN(auto device, rt.store->CreateDevice(scope, {"Balcony micro " + std::to_string(i + 1),
+        if (rt.store->devices().FindDeviceBySerial(scope, serial)) continue;
+        MH_ASSIGN_OR_RETURN(auto device, rt.store->devices().CreateDevice(scope, {"Balcony micro " + std::to_string(i + 1),
                                                                         "solarman", serial, "", ""}));
         spdlog::info("demo: registered Solarman logger {} as '{}'", serial, device.name);
     }

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "store/sqlite/open.hpp"
+
 namespace mh::cli {
 
 tsdb::EngineOptions EngineOptionsFrom(const Config& config, bool read_only) {
@@ -24,20 +26,20 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config, bool read_only) {
     // A random node number keeps ids unique when several processes create rows in one database.
     std::random_device random;
     runtime->ids = std::make_unique<IdGenerator>(runtime->clock, random());
-    store::sqlite::SqliteStore::Options options;
+    store::sqlite::OpenOptions options;
     options.read_only = read_only;
-    MH_ASSIGN_OR_RETURN(runtime->store, store::sqlite::SqliteStore::Open(runtime->config.storage.path, runtime->clock,
+    MH_ASSIGN_OR_RETURN(runtime->store, store::sqlite::Open(runtime->config.storage.path, runtime->clock,
                                                                          *runtime->ids, options));
     return runtime;
 }
 
 Status Runtime::OpenEngine(bool read_only) {
-    MH_ASSIGN_OR_RETURN(engine, tsdb::Engine::Open(*store, clock, EngineOptionsFrom(config, read_only)));
+    MH_ASSIGN_OR_RETURN(engine, tsdb::Engine::Open(store->chunks(), clock, EngineOptionsFrom(config, read_only)));
     return Ok();
 }
 
 Result<store::Tenant> Runtime::Tenant(std::string_view name) {
-    return store->FindTenant(name);
+    return store->tenants().FindTenant(name);
 }
 
 }  // namespace mh::cli

@@ -6,7 +6,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/ids.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/database.hpp"
 #include "tsdb/engine.hpp"
 
 namespace mh::cli {
@@ -15,7 +15,7 @@ struct Runtime {
     Config config;
     const Clock& clock = SystemClock::Instance();
     std::unique_ptr<IdGenerator> ids;
-    std::unique_ptr<store::sqlite::SqliteStore> store;
+    std::unique_ptr<store::Database> store;
     std::unique_ptr<tsdb::Engine> engine;
 
     // Opens the store (migrating it unless read-only).

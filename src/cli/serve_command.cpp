@@ -50,33 +50,33 @@ struct DemoSeries {
 
 // Creates (or finds) the demo tenant, its owner and a simulated inverter with its series.
 Result<DemoSeries> SetUpDemo(Runtime& rt) {
-    auto tenant = rt.store->FindTenant(kDemoTenant);
+    auto tenant = rt.store->tenants().FindTenant(kDemoTenant);
     if (!tenant) {
         MH_ASSIGN_OR_RETURN(
-            tenant, rt.store->CreateTenant({kDemoTenant, "Europe/Berlin", rt.config.retention.default_raw_days}));
+            tenant, rt.store->tenants().CreateTenant({kDemoTenant, "Europe/Berlin", rt.config.retention.default_raw_days}));
     }
-    auto user = rt.store->FindUserByEmail(kDemoEmail);
+    auto user = rt.store->users().FindUserByEmail(kDemoEmail);
     if (!user) {
         MH_ASSIGN_OR_RETURN(auto hash, domain::HashPassword(kDemoPassword));
-        MH_ASSIGN_OR_RETURN(user, rt.store->CreateUser({kDemoEmail, "Demo", hash, false}));
+        MH_ASSIGN_OR_RETURN(user, rt.store->users().CreateUser({kDemoEmail, "Demo", hash, false}));
     }
-    MH_RETURN_IF_ERROR(rt.store->SetMember(tenant->id, user->id, Role::kOwner));
+    MH_RETURN_IF_ERROR(rt.store->users().SetMember(tenant->id, user->id, Role::kOwner));
     const auto scope = domain::Access::ForOperator(tenant->id);
-    auto device = rt.store->FindDeviceBySerial(scope, "DEMO-0001");
+    auto device = rt.store->devices().FindDeviceBySerial(scope, "DEMO-0001");
     if (!device) {
         MH_ASSIGN_OR_RETURN(device,
-                            rt.store->CreateDevice(scope, {"Demo inverter", "demo", "DEMO-0001", "demo-5kw", ""}));
+                            rt.store->devices().CreateDevice(scope, {"Demo inverter", "demo", "DEMO-0001", "demo-5kw", ""}));
     }
     using store::SeriesKind;
     DemoSeries demo;
     demo.tenant = tenant->id;
-    MH_ASSIGN_OR_RETURN(auto power, rt.store->EnsureSeries(scope, {device->id, "power_ac", "W", SeriesKind::kGauge}));
+    MH_ASSIGN_OR_RETURN(auto power, rt.store->devices().EnsureSeries(scope, {device->id, "power_ac", "W", SeriesKind::kGauge}));
     MH_ASSIGN_OR_RETURN(auto today,
-                        rt.store->EnsureSeries(scope, {device->id, "energy_today", "kWh", SeriesKind::kCounter}));
+                        rt.store->devices().EnsureSeries(scope, {device->id, "energy_today", "kWh", SeriesKind::kCounter}));
     MH_ASSIGN_OR_RETURN(auto total,
-                        rt.store->EnsureSeries(scope, {device->id, "energy_total", "kWh", SeriesKind::kCounter}));
+                        rt.store->devices().EnsureSeries(scope, {device->id, "energy_total", "kWh", SeriesKind::kCounter}));
     MH_ASSIGN_OR_RETURN(auto temp,
-                        rt.store->EnsureSeries(scope, {device->id, "temperature", "°C", SeriesKind::kGauge}));
+                        rt.store->devices().EnsureSeries(scope, {device->id, "temperature", "°C", SeriesKind::kGauge}));
     demo.power = power.id;
     demo.energy_today = today.id;
     demo.energy_total = total.id;
@@ -234,7 +234,7 @@ int Serve(const Config& config, bool demo) {
             spdlog::info("e-mail to {} (no SMTP server configured): {}\n{}", to, subject, body);
         }
     };
-    api::Api api(*runtime.store, *runtime.engine, runtime.clock, jwt, mail, api_options);
+    api::Api api(runtime.store->repositories(), *runtime.engine, runtime.clock, jwt, mail, api_options);
     // Committed samples reach the open dashboards through the live hub.
     web::LiveHub live;
     runtime.engine->SetCommitListener(
@@ -247,7 +247,7 @@ int Serve(const Config& config, bool demo) {
     site_options.collector_address = CollectorAddress(config);
     site_options.api_keys_changed = [&api] { api.ApiKeysChanged(); };
     site_options.devices_changed = [&api] { api.DevicesChanged(); };
-    web::Site site(*runtime.store, *runtime.engine, runtime.clock, mail, live, site_options);
+    web::Site site(runtime.store->repositories(), *runtime.engine, runtime.clock, mail, live, site_options);
     Frontend frontend(site, api);
     auto server = net::HttpServer::Start(ServerOptionsFrom(config), frontend);
     if (!server) return Fail(server.error());
@@ -264,7 +264,7 @@ int Serve(const Config& config, bool demo) {
     std::unique_ptr<net::StreamServer> loggers;
     std::optional<collect::SolarmanPollers> pollers;
     if (config.solarman.enabled) {
-        collector.emplace(*runtime.store, *runtime.engine, runtime.clock, *maps, solarman_options);
+        collector.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, solarman_options);
         auto started = net::StreamServer::Start(SolarmanListenOptions(config), *collector);
         if (!started) return Fail(started.error());
         loggers = std::move(*started);
@@ -273,7 +273,7 @@ int Serve(const Config& config, bool demo) {
         collect::PollersOptions poll_options;
         poll_options.interval = std::chrono::seconds(config.solarman.poll_interval_s);
         poll_options.rescan = std::chrono::seconds(config.solarman.poll_rescan_s);
-        pollers.emplace(*runtime.store, *runtime.engine, runtime.clock, *maps, poll_options);
+        pollers.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, poll_options);
     }
     auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api);
     if (!opendtu_mqtt) return Fail(opendtu_mqtt.error());
@@ -323,10 +323,10 @@ int Serve(const Config& config, bool demo) {
         std::unique_lock lock(mutex);
         while (!cv.wait_for(lock, std::chrono::seconds(config.retention.purge_interval_s), [&] { return stop; })) {
             lock.unlock();
-            if (auto tenants = runtime.store->ListTenants()) {
+            if (auto tenants = runtime.store->tenants().ListTenants()) {
                 for (const auto& t : *tenants) {
                     const auto before = runtime.clock.Now() - date::days(t.raw_retention_days);
-                    auto purged = runtime.store->PurgeChunks(t.id, ToMillis(before));
+                    auto purged = runtime.store->chunks().PurgeChunks(t.id, ToMillis(before));
                     if (purged && *purged > 0) spdlog::info("retention: {} old samples of {} deleted", *purged, t.name);
                 }
             }

@@ -26,20 +26,20 @@ int Load(const Config& config, const LoadArgs& args) {
     if (!rt) return Fail(rt.error());
     Runtime& runtime = **rt;
     if (auto status = runtime.OpenEngine(false); !status) return Fail(status.error());
-    auto tenant = runtime.store->FindTenant(args.tenant);
+    auto tenant = runtime.store->tenants().FindTenant(args.tenant);
     if (!tenant) {
-        tenant = runtime.store->CreateTenant({args.tenant, "UTC", config.retention.default_raw_days});
+        tenant = runtime.store->tenants().CreateTenant({args.tenant, "UTC", config.retention.default_raw_days});
         if (!tenant) return Fail(tenant.error());
     }
     const auto scope = domain::Access::ForOperator(tenant->id);
-    auto device = runtime.store->FindDeviceBySerial(scope, "SIM-LOAD");
+    auto device = runtime.store->devices().FindDeviceBySerial(scope, "SIM-LOAD");
     if (!device) {
-        device = runtime.store->CreateDevice(scope, {"Load generator", "generic", "SIM-LOAD", "", ""});
+        device = runtime.store->devices().CreateDevice(scope, {"Load generator", "generic", "SIM-LOAD", "", ""});
         if (!device) return Fail(device.error());
     }
     std::vector<SeriesId> ids;
     for (std::int64_t i = 0; i < args.series; ++i) {
-        auto s = runtime.store->EnsureSeries(
+        auto s = runtime.store->devices().EnsureSeries(
             scope, {device->id, "load." + std::to_string(i), "kWh", store::SeriesKind::kCounter});
         if (!s) return Fail(s.error());
         ids.push_back(s->id);

@@ -6,7 +6,7 @@
 
 namespace mh::collect {
 
-DeviceDirectory::DeviceDirectory(store::Store& store, const Clock& clock, DirectoryOptions options)
+DeviceDirectory::DeviceDirectory(store::Repositories store, const Clock& clock, DirectoryOptions options)
     : store_(store), clock_(clock), options_(options) {}
 
 std::string DeviceDirectory::Key(std::string_view source, std::string_view serial) {
@@ -29,7 +29,7 @@ Result<std::optional<store::Device>> DeviceDirectory::Lookup(std::string_view so
     auto it = devices_.find(key);
     if (it == devices_.end() || now - it->second.fetched >= options_.refresh) {
         lock.unlock();  // the store read must not stall other connections' lookups
-        auto found = store_.FindDeviceBySource(source, serial);
+        auto found = store_.devices().FindDeviceBySource(source, serial);
         if (!found && found.error().code != Errc::kNotFound) return found.error();
         lock.lock();
         Entry& entry = devices_[key];
@@ -50,7 +50,7 @@ Result<std::optional<store::Device>> DeviceDirectory::Lookup(std::string_view so
     entry.unrecorded_frames = 0;
     entry.recorded = now;
     lock.unlock();
-    MH_RETURN_IF_ERROR(store_.RecordUnclaimed(sighting));
+    MH_RETURN_IF_ERROR(store_.devices().RecordUnclaimed(sighting));
     return std::nullopt;
 }
 
@@ -63,7 +63,7 @@ Result<SeriesId> DeviceDirectory::SeriesFor(const store::Device& device, std::st
     }
     const auto scope = domain::Access::ForDeviceKey(device.tenant);
     MH_ASSIGN_OR_RETURN(auto series,
-                        store_.EnsureSeries(scope, {device.id, std::string(metric), std::string(unit), kind}));
+                        store_.devices().EnsureSeries(scope, {device.id, std::string(metric), std::string(unit), kind}));
     std::lock_guard lock(mutex_);
     series_[key] = series.id;
     return series.id;
@@ -81,7 +81,7 @@ store::DeviceFacts DeviceDirectory::NewFacts(const store::Device& device, const 
 Status DeviceDirectory::UpdateFacts(const store::Device& device, const store::DeviceFacts& facts) {
     const store::DeviceFacts changed = NewFacts(device, facts);
     if (!changed.firmware && !changed.rated_power_w) return Ok();
-    MH_RETURN_IF_ERROR(store_.SetDeviceFacts(domain::Access::ForDeviceKey(device.tenant), device.id, changed));
+    MH_RETURN_IF_ERROR(store_.devices().SetDeviceFacts(domain::Access::ForDeviceKey(device.tenant), device.id, changed));
     std::lock_guard lock(mutex_);
     if (auto it = devices_.find(Key(device.source, device.serial)); it != devices_.end() && it->second.device) {
         if (changed.firmware) it->second.device->firmware = *changed.firmware;
@@ -115,7 +115,7 @@ void DeviceDirectory::Flush() {
         }
     }
     for (const auto& sighting : sightings) {
-        if (auto status = store_.RecordUnclaimed(sighting); !status) {
+        if (auto status = store_.devices().RecordUnclaimed(sighting); !status) {
             spdlog::warn("{}: cannot record unclaimed device {}: {}", sighting.source, sighting.serial,
                          status.error().message);
         }

@@ -19,7 +19,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/tenant_scope.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace mh::collect {
 
@@ -30,7 +30,7 @@ struct DirectoryOptions {
 
 class DeviceDirectory {
   public:
-    DeviceDirectory(store::Store& store, const Clock& clock, DirectoryOptions options = {});
+    DeviceDirectory(store::Repositories store, const Clock& clock, DirectoryOptions options = {});
 
     // The registered device, or nullopt after recording the sighting as unclaimed.
     Result<std::optional<store::Device>> Lookup(std::string_view source, std::string_view serial,
@@ -58,7 +58,7 @@ class DeviceDirectory {
     static std::string Key(std::string_view source, std::string_view serial);
     static std::string SeriesKey(DeviceId device, std::string_view metric);
 
-    store::Store& store_;
+    store::Repositories store_;
     const Clock& clock_;
     const DirectoryOptions options_;
     std::mutex mutex_;

@@ -6,7 +6,7 @@
 
 namespace mh::collect {
 
-SolarmanCollector::SolarmanCollector(store::Store& store, tsdb::Engine& engine, const Clock& clock,
+SolarmanCollector::SolarmanCollector(store::Repositories store, tsdb::Engine& engine, const Clock& clock,
                                      const FieldMapCatalog& maps, SolarmanOptions options)
     : store_(store),
       engine_(engine),

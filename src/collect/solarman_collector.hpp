@@ -32,7 +32,7 @@
 #include "ingest/solarman/frame.hpp"
 #include "ingest/solarman/reply.hpp"
 #include "net/stream_server.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "tsdb/engine.hpp"
 
 namespace boost::asio {
@@ -66,7 +66,7 @@ struct SolarmanStats {
 
 class SolarmanCollector final : public net::StreamHandler {
   public:
-    SolarmanCollector(store::Store& store, tsdb::Engine& engine, const Clock& clock, const FieldMapCatalog& maps,
+    SolarmanCollector(store::Repositories store, tsdb::Engine& engine, const Clock& clock, const FieldMapCatalog& maps,
                       SolarmanOptions options = {});
     ~SolarmanCollector() override;  // waits for frames in flight; stop the StreamServer first
     SolarmanCollector(const SolarmanCollector&) = delete;
@@ -88,7 +88,7 @@ class SolarmanCollector final : public net::StreamHandler {
     void NoteClockError(std::uint32_t serial, std::int64_t error_ms);
     std::optional<std::int64_t> ClockError(std::uint32_t serial);
 
-    store::Store& store_;
+    store::Repositories store_;
     tsdb::Engine& engine_;
     const Clock& clock_;
     const FieldMapCatalog& maps_;

@@ -54,7 +54,7 @@ Result<PollerTarget> TargetOf(const store::Device& device, const FieldMapCatalog
 
 }  // namespace
 
-SolarmanPollers::SolarmanPollers(store::Store& store, tsdb::Engine& engine, const Clock& clock,
+SolarmanPollers::SolarmanPollers(store::Repositories store, tsdb::Engine& engine, const Clock& clock,
                                  const FieldMapCatalog& maps, PollersOptions options)
     : store_(store),
       engine_(engine),
@@ -87,10 +87,10 @@ std::size_t SolarmanPollers::active() const {
 
 void SolarmanPollers::Rescan() {
     std::map<std::int64_t, store::Device> wanted;
-    auto tenants = store_.ListTenants();
+    auto tenants = store_.tenants().ListTenants();
     if (!tenants) return spdlog::warn("solarman pollers: cannot list tenants: {}", tenants.error().message);
     for (const auto& tenant : *tenants) {
-        auto devices = store_.ListDevices(domain::Access::ForOperator(tenant.id));
+        auto devices = store_.devices().ListDevices(domain::Access::ForOperator(tenant.id));
         if (!devices) continue;
         for (auto& d : *devices) {
             if (d.source == "solarman" && !d.poll_address.empty()) wanted.emplace(d.id.value(), std::move(d));

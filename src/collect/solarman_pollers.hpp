@@ -14,7 +14,7 @@
 
 #include "collect/device_directory.hpp"
 #include "collect/field_map_catalog.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "tsdb/engine.hpp"
 
 namespace mh::collect {
@@ -27,7 +27,7 @@ struct PollersOptions {
 
 class SolarmanPollers {
   public:
-    SolarmanPollers(store::Store& store, tsdb::Engine& engine, const Clock& clock, const FieldMapCatalog& maps,
+    SolarmanPollers(store::Repositories store, tsdb::Engine& engine, const Clock& clock, const FieldMapCatalog& maps,
                     PollersOptions options = {});
     ~SolarmanPollers();  // stops every poller
     SolarmanPollers(const SolarmanPollers&) = delete;
@@ -40,7 +40,7 @@ class SolarmanPollers {
     void Rescan();
     std::unique_ptr<Running> StartPoller(const store::Device& device);
 
-    store::Store& store_;
+    store::Repositories store_;
     tsdb::Engine& engine_;
     const Clock& clock_;
     const FieldMapCatalog& maps_;

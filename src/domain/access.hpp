@@ -7,13 +7,13 @@
 
 #include "core/result.hpp"
 #include "core/tenant_scope.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace mh::domain {
 
 class Access {
   public:
-    explicit Access(store::Store& store) : store_(store) {}
+    explicit Access(store::Repositories store) : store_(store) {}
 
     // The user's scope in the tenant: their role, or owner-level for system administrators. kNotFound when
     // the user has no business there (so the tenant's existence does not leak).
@@ -26,7 +26,7 @@ class Access {
     static TenantScope ForDeviceKey(TenantId tenant) { return TenantScope(tenant, Role::kAdmin); }
 
   private:
-    store::Store& store_;
+    store::Repositories store_;
 };
 
 }  // namespace mh::domain

@@ -24,14 +24,14 @@ bool LooksLikeEmail(std::string_view email) {
            email.find_first_of(" \t\r\n<>") == std::string_view::npos && email.size() <= 254;
 }
 
-Accounts::Accounts(store::Store& store, const Clock& clock, SendMail mail, std::string public_url)
+Accounts::Accounts(store::Repositories store, const Clock& clock, SendMail mail, std::string public_url)
     : store_(store), clock_(clock), mail_(std::move(mail)), public_url_(std::move(public_url)) {}
 
 Result<store::User> Accounts::SignUp(std::string_view email, std::string_view password, std::string_view display_name) {
     if (!LooksLikeEmail(email)) return MakeError(Errc::kInvalidArgument, "email: is not an e-mail address");
     if (display_name.size() > 200) return MakeError(Errc::kInvalidArgument, "display_name: is longer than 200 bytes");
     MH_ASSIGN_OR_RETURN(auto hash, HashFor("password", password));
-    auto user = store_.CreateUser({std::string(email), std::string(display_name), hash, false});
+    auto user = store_.users().CreateUser({std::string(email), std::string(display_name), hash, false});
     if (!user) {
         if (user.error().code == Errc::kAlreadyExists) {
             return MakeError(Errc::kAlreadyExists, "email: an account with this address exists already");
@@ -42,9 +42,9 @@ Result<store::User> Accounts::SignUp(std::string_view email, std::string_view pa
     const std::string base = std::string(email);
     for (int attempt = 1;; ++attempt) {
         const std::string name = attempt == 1 ? base : base + " " + std::to_string(attempt);
-        auto tenant = store_.CreateTenant({name});
+        auto tenant = store_.tenants().CreateTenant({name});
         if (tenant) {
-            MH_RETURN_IF_ERROR(store_.SetMember(tenant->id, user->id, Role::kOwner));
+            MH_RETURN_IF_ERROR(store_.users().SetMember(tenant->id, user->id, Role::kOwner));
             break;
         }
         if (tenant.error().code != Errc::kAlreadyExists || attempt == 20) return tenant.error();
@@ -57,12 +57,12 @@ Result<store::User> Accounts::SignUp(std::string_view email, std::string_view pa
 
 Status Accounts::Verify(std::string_view token) {
     MH_ASSIGN_OR_RETURN(auto found,
-                        store_.ConsumeEmailToken(store::EmailTokenPurpose::kVerify, Sha256Hex(token), clock_.Now()));
-    return store_.SetEmailVerified(found.first, true);
+                        store_.auth().ConsumeEmailToken(store::EmailTokenPurpose::kVerify, Sha256Hex(token), clock_.Now()));
+    return store_.users().SetEmailVerified(found.first, true);
 }
 
 Status Accounts::RequestPasswordReset(std::string_view email) {
-    auto user = store_.FindUserByEmail(email);
+    auto user = store_.users().FindUserByEmail(email);
     if (!user) {
         if (user.error().code == Errc::kNotFound) return {};
         return user.error();
@@ -75,8 +75,8 @@ Status Accounts::RequestPasswordReset(std::string_view email) {
 Status Accounts::ResetPassword(std::string_view token, std::string_view password) {
     MH_ASSIGN_OR_RETURN(auto hash, HashFor("password", password));
     MH_ASSIGN_OR_RETURN(auto found,
-                        store_.ConsumeEmailToken(store::EmailTokenPurpose::kReset, Sha256Hex(token), clock_.Now()));
-    return store_.SetPasswordHash(found.first, hash);
+                        store_.auth().ConsumeEmailToken(store::EmailTokenPurpose::kReset, Sha256Hex(token), clock_.Now()));
+    return store_.users().SetPasswordHash(found.first, hash);
 }
 
 Status Accounts::ChangePassword(const store::User& user, std::string_view current, std::string_view next) {
@@ -84,13 +84,13 @@ Status Accounts::ChangePassword(const store::User& user, std::string_view curren
         return MakeError(Errc::kPermissionDenied, "current_password: is wrong");
     }
     MH_ASSIGN_OR_RETURN(auto hash, HashFor("new_password", next));
-    return store_.SetPasswordHash(user.id, hash);
+    return store_.users().SetPasswordHash(user.id, hash);
 }
 
 Status Accounts::RequestEmailChange(const store::User& user, std::string_view password, std::string_view new_email) {
     if (!VerifyPassword(user.password_hash, password)) return MakeError(Errc::kPermissionDenied, "password: is wrong");
     if (!LooksLikeEmail(new_email)) return MakeError(Errc::kInvalidArgument, "email: is not an e-mail address");
-    if (store_.FindUserByEmail(new_email)) {
+    if (store_.users().FindUserByEmail(new_email)) {
         return MakeError(Errc::kAlreadyExists, "email: an account with this address exists already");
     }
     return MailToken(user, store::EmailTokenPurpose::kChangeEmail, kEmailChangeLifetime, new_email, new_email,
@@ -100,20 +100,20 @@ Status Accounts::RequestEmailChange(const store::User& user, std::string_view pa
 
 Status Accounts::ConfirmEmailChange(std::string_view token) {
     MH_ASSIGN_OR_RETURN(
-        auto found, store_.ConsumeEmailToken(store::EmailTokenPurpose::kChangeEmail, Sha256Hex(token), clock_.Now()));
-    MH_RETURN_IF_ERROR(store_.SetEmail(found.first, found.second));
-    return store_.SetEmailVerified(found.first, true);
+        auto found, store_.auth().ConsumeEmailToken(store::EmailTokenPurpose::kChangeEmail, Sha256Hex(token), clock_.Now()));
+    MH_RETURN_IF_ERROR(store_.users().SetEmail(found.first, found.second));
+    return store_.users().SetEmailVerified(found.first, true);
 }
 
 Status Accounts::DeleteAccount(const store::User& user, std::string_view password) {
     if (!VerifyPassword(user.password_hash, password)) return MakeError(Errc::kPermissionDenied, "password: is wrong");
-    return store_.DeleteUser(user.id);
+    return store_.users().DeleteUser(user.id);
 }
 
 Result<NewBrowserSession> Accounts::StartSession(const store::User& user, std::chrono::seconds lifetime) {
     NewBrowserSession session{RandomHex(32), RandomHex(16), clock_.Now() + lifetime};
     MH_RETURN_IF_ERROR(
-        store_.CreateSession(Sha256Hex(session.cookie_value), user.id, session.csrf_token, session.expires_at));
+        store_.auth().CreateSession(Sha256Hex(session.cookie_value), user.id, session.csrf_token, session.expires_at));
     return session;
 }
 
@@ -121,7 +121,7 @@ Status Accounts::MailToken(const store::User& user, store::EmailTokenPurpose pur
                            std::string_view to, std::string_view new_email, std::string_view subject,
                            std::string_view text, std::string_view path) {
     const std::string token = RandomHex(32);
-    MH_RETURN_IF_ERROR(store_.CreateEmailToken(user.id, purpose, Sha256Hex(token), new_email, clock_.Now() + lifetime));
+    MH_RETURN_IF_ERROR(store_.auth().CreateEmailToken(user.id, purpose, Sha256Hex(token), new_email, clock_.Now() + lifetime));
     mail_(std::string(to), std::string(subject), std::string(text) + public_url_ + std::string(path) + token);
     return {};
 }

@@ -12,7 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace mh::domain {
 
@@ -26,7 +26,7 @@ struct NewBrowserSession {
 
 class Accounts {
   public:
-    Accounts(store::Store& store, const Clock& clock, SendMail mail, std::string public_url);
+    Accounts(store::Repositories store, const Clock& clock, SendMail mail, std::string public_url);
 
     // Creates the user and a tenant named after them with the user as owner, and mails the verification link.
     // Errors name the field ("email: ...", "password: ...").
@@ -49,7 +49,7 @@ class Accounts {
                      std::string_view to, std::string_view new_email, std::string_view subject, std::string_view text,
                      std::string_view path);
 
-    store::Store& store_;
+    store::Repositories store_;
     const Clock& clock_;
     SendMail mail_;
     std::string public_url_;

@@ -41,9 +41,9 @@ void SortChannels(InverterSeries& inverter) {
 
 }  // namespace
 
-Result<std::vector<InverterSeries>> ListInverters(store::Store& store, const TenantScope& scope) {
-    MH_ASSIGN_OR_RETURN(auto devices, store.ListDevices(scope));
-    MH_ASSIGN_OR_RETURN(auto series, store.ListSeries(scope, std::nullopt));
+Result<std::vector<InverterSeries>> ListInverters(store::Repositories store, const TenantScope& scope) {
+    MH_ASSIGN_OR_RETURN(auto devices, store.devices().ListDevices(scope));
+    MH_ASSIGN_OR_RETURN(auto series, store.devices().ListSeries(scope, std::nullopt));
     std::map<DeviceId, InverterSeries> by_device;
     for (const auto& s : series) {
         auto [it, fresh] = by_device.try_emplace(s.device);
@@ -60,10 +60,10 @@ Result<std::vector<InverterSeries>> ListInverters(store::Store& store, const Ten
     return out;
 }
 
-Result<InverterSeries> InverterOf(store::Store& store, const TenantScope& scope, DeviceId device) {
+Result<InverterSeries> InverterOf(store::Repositories store, const TenantScope& scope, DeviceId device) {
     InverterSeries inverter;
-    MH_ASSIGN_OR_RETURN(inverter.device, store.GetDevice(scope, device));
-    MH_ASSIGN_OR_RETURN(auto series, store.ListSeries(scope, device));
+    MH_ASSIGN_OR_RETURN(inverter.device, store.devices().GetDevice(scope, device));
+    MH_ASSIGN_OR_RETURN(auto series, store.devices().ListSeries(scope, device));
     for (const auto& s : series) Assign(inverter, s);
     if (!inverter.power) {
         return MakeError(Errc::kFailedPrecondition, "device '" + inverter.device.name + "' has no power_ac series yet");

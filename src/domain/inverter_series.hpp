@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 
 namespace mh::domain {
 
@@ -27,8 +27,8 @@ struct InverterSeries {
 };
 
 // The tenant's inverters: its devices that have an AC power series, by name.
-Result<std::vector<InverterSeries>> ListInverters(store::Store& store, const TenantScope& scope);
+Result<std::vector<InverterSeries>> ListInverters(store::Repositories store, const TenantScope& scope);
 // One device's series; kNotFound when it is not the scope's, kFailedPrecondition when it has no power series.
-Result<InverterSeries> InverterOf(store::Store& store, const TenantScope& scope, DeviceId device);
+Result<InverterSeries> InverterOf(store::Repositories store, const TenantScope& scope, DeviceId device);
 
 }  // namespace mh::domain

@@ -63,7 +63,7 @@ void Site::AddAccountPages() {
     Add(Method::kPost, "/account/language", Access::kUser, [this](Call& call) {
         const std::string language = call.form.Get("language");
         if (catalogs_.For(language).language() != language) return ErrorPage(call, 422, "language: unknown");
-        if (auto status = store_.SetUserLanguage(call.user->id, language); !status) {
+        if (auto status = store_.users().SetUserLanguage(call.user->id, language); !status) {
             return ErrorPage(call, status.error());
         }
         return Redirect(call, "/account");

@@ -32,9 +32,9 @@ void Site::AddAdminPages() {
         row("admin_queued", std::to_string(stats.queued_samples));
         row("admin_checkpoints", std::to_string(stats.checkpoints) + " / " + std::to_string(stats.checkpoint_failures));
         row("admin_live_streams", std::to_string(live_.subscribers()));
-        if (auto tenants = store_.ListTenants()) row("admin_tenants_count", std::to_string(tenants->size()));
-        if (auto users = store_.ListUsers()) row("admin_users", std::to_string(users->size()));
-        if (auto waiting = store_.ListUnclaimed()) row("admin_unclaimed", std::to_string(waiting->size()));
+        if (auto tenants = store_.tenants().ListTenants()) row("admin_tenants_count", std::to_string(tenants->size()));
+        if (auto users = store_.users().ListUsers()) row("admin_users", std::to_string(users->size()));
+        if (auto waiting = store_.devices().ListUnclaimed()) row("admin_unclaimed", std::to_string(waiting->size()));
         context["rows"] = std::move(rows);
         return Render(call, "admin_health", std::move(context));
     });
@@ -42,13 +42,13 @@ void Site::AddAdminPages() {
     auto tenants_page = [this, admin_context](Call& call, json::object extra, int status) {
         json::object context = admin_context("tenants", call.texts->Text("admin_tenants"));
         for (auto& [k, v] : extra) context[k] = v;
-        auto tenants = store_.ListTenants();
+        auto tenants = store_.tenants().ListTenants();
         if (!tenants) return ErrorPage(call, tenants.error());
         json::array list;
         for (const auto& tenant : *tenants) {
             const auto scope = domain::Access::ForOperator(tenant.id);
-            const auto devices = store_.ListDevices(scope);
-            const auto members = store_.ListMembers(scope);
+            const auto devices = store_.devices().ListDevices(scope);
+            const auto members = store_.users().ListMembers(scope);
             list.push_back(json::object{{"id", std::to_string(tenant.id.value())},
                                         {"name", tenant.name},
                                         {"time_zone", tenant.time_zone},
@@ -76,13 +76,13 @@ void Site::AddAdminPages() {
                 call, {{"values", values}, {"errors", json::object{{"time_zone", call.texts->Text("admin_bad_zone")}}}},
                 422);
         }
-        auto tenant = store_.CreateTenant({name, zone});
+        auto tenant = store_.tenants().CreateTenant({name, zone});
         if (!tenant) {
             json::object extra{{"values", values}};
             AddFormError(extra, Error{tenant.error().code, "name: " + tenant.error().message});
             return tenants_page(call, std::move(extra), StatusFor(tenant.error()));
         }
-        if (auto status = store_.SetMember(tenant->id, call.user->id, Role::kOwner); !status) {
+        if (auto status = store_.users().SetMember(tenant->id, call.user->id, Role::kOwner); !status) {
             return ErrorPage(call, status.error());
         }
         return Redirect(call, "/admin/tenants");
@@ -92,13 +92,13 @@ void Site::AddAdminPages() {
         const auto id = ParseInteger(call.params.at("tenant"));
         if (!id) return ErrorPage(call, 404, "no such tenant");
         if (call.form.Get("confirm") != "yes") return ErrorPage(call, 422, call.texts->Text("admin_confirm"));
-        if (auto status = store_.DeleteTenant(TenantId{*id}); !status) return ErrorPage(call, status.error());
+        if (auto status = store_.tenants().DeleteTenant(TenantId{*id}); !status) return ErrorPage(call, status.error());
         return Redirect(call, "/admin/tenants");
     });
 
     Add(Method::kGet, "/admin/users", Access::kAdmin, [this, admin_context](Call& call) {
         json::object context = admin_context("users", call.texts->Text("admin_users"));
-        auto users = store_.ListUsers();
+        auto users = store_.users().ListUsers();
         if (!users) return ErrorPage(call, users.error());
         json::array list;
         for (const auto& user : *users) {
@@ -114,11 +114,11 @@ void Site::AddAdminPages() {
 
     Add(Method::kGet, "/admin/devices", Access::kAdmin, [this, admin_context](Call& call) {
         json::object context = admin_context("devices", call.texts->Text("admin_devices"));
-        auto tenants = store_.ListTenants();
+        auto tenants = store_.tenants().ListTenants();
         if (!tenants) return ErrorPage(call, tenants.error());
         json::array list;
         for (const auto& tenant : *tenants) {
-            auto devices = store_.ListDevices(domain::Access::ForOperator(tenant.id));
+            auto devices = store_.devices().ListDevices(domain::Access::ForOperator(tenant.id));
             if (!devices) continue;
             for (const auto& device : *devices) {
                 list.push_back(json::object{{"tenant_id", std::to_string(tenant.id.value())},
@@ -132,7 +132,7 @@ void Site::AddAdminPages() {
         }
         context["devices"] = std::move(list);
         json::array waiting;
-        if (auto unclaimed = store_.ListUnclaimed()) {
+        if (auto unclaimed = store_.devices().ListUnclaimed()) {
             for (const auto& d : *unclaimed) {
                 waiting.push_back(json::object{
                     {"source", d.source},

@@ -51,7 +51,7 @@ void Site::AddAuthPages() {
             }
         }
         const std::string password = call.form.Get("password");
-        auto user = store_.FindUserByEmail(email);
+        auto user = store_.users().FindUserByEmail(email);
         if (!user || password.size() > domain::kMaxPasswordLength ||
             !domain::VerifyPassword(user->password_hash, password)) {
             context["error"] = call.texts->Text("login_wrong");
@@ -65,7 +65,7 @@ void Site::AddAuthPages() {
     });
 
     Add(Method::kPost, "/logout", Access::kUser, [this](Call& call) {
-        if (auto status = store_.DeleteSession(call.session_hash); !status) return ErrorPage(call, status.error());
+        if (auto status = store_.auth().DeleteSession(call.session_hash); !status) return ErrorPage(call, status.error());
         call.headers.emplace_back("set-cookie", SessionCookie("", 0, options_.cookie_secure));
         return Redirect(call, "/login");
     });

@@ -84,7 +84,7 @@ void Site::AddInverterPages() {
     using net::Method;
 
     auto zone_of = [this](const TenantScope& scope) {
-        auto tenant = store_.GetTenant(scope.tenant());
+        auto tenant = store_.tenants().GetTenant(scope.tenant());
         return tenant ? TimeZone::Find(tenant->time_zone).value_or(TimeZone::Utc()) : TimeZone::Utc();
     };
 
@@ -107,7 +107,7 @@ void Site::AddInverterPages() {
         context["total"] = FiguresView(today.total, *call.texts, zone);
         context["live_series"] = json::serialize(live_series);
         context["title"] = call.texts->Text("home_title");
-        MH_ASSIGN_OR_RETURN(auto devices, store_.ListDevices(scope));
+        MH_ASSIGN_OR_RETURN(auto devices, store_.devices().ListDevices(scope));
         context["has_devices"] = !devices.empty();
         context["public_url"] = options_.public_url;
         context["collector_address"] = options_.collector_address;
@@ -133,7 +133,7 @@ void Site::AddInverterPages() {
     auto dashboard_context = [this, zone_of](Call& call, const TenantScope& scope) -> Result<json::object> {
         const auto id = DeviceParam(call.params);
         if (!id) return MakeError(Errc::kNotFound, "no such inverter");
-        MH_ASSIGN_OR_RETURN(auto device, store_.GetDevice(scope, *id));
+        MH_ASSIGN_OR_RETURN(auto device, store_.devices().GetDevice(scope, *id));
         json::object context = TenantContext(call, scope, "inverters");
         context["title"] = device.name;
         context["device"] = json::object{{"id", std::to_string(device.id.value())},
@@ -182,7 +182,7 @@ void Site::AddInverterPages() {
     Add(Method::kGet, "/t/{tenant}/inverters", Access::kUser, [this](Call& call) {
         auto scope = ScopeFor(call);
         if (!scope) return ErrorPage(call, scope.error());
-        auto devices = store_.ListDevices(*scope);
+        auto devices = store_.devices().ListDevices(*scope);
         if (!devices) return ErrorPage(call, devices.error());
         json::object context = TenantContext(call, *scope, "inverters");
         context["title"] = call.texts->Text("inverters_title");
@@ -222,7 +222,7 @@ void Site::AddInverterPages() {
             if (!fields.update.name || fields.update.name->empty()) {
                 return MakeError(Errc::kInvalidArgument, "name: " + std::string(call.texts->Text("field_required")));
             }
-            return store_.CreateDevice(*scope, fields.ToNewDevice("solarman"));
+            return store_.devices().CreateDevice(*scope, fields.ToNewDevice("solarman"));
         };
         auto device = create();
         if (!device) {
@@ -238,7 +238,7 @@ void Site::AddInverterPages() {
         if (!scope) return ErrorPage(call, scope.error());
         const auto id = DeviceParam(call.params);
         auto device =
-            id ? store_.GetDevice(*scope, *id) : Result<store::Device>(MakeError(Errc::kNotFound, "no such inverter"));
+            id ? store_.devices().GetDevice(*scope, *id) : Result<store::Device>(MakeError(Errc::kNotFound, "no such inverter"));
         if (!device) return ErrorPage(call, device.error());
         json::object values{{"id", std::to_string(device->id.value())},
                             {"name", device->name},
@@ -257,7 +257,7 @@ void Site::AddInverterPages() {
         const auto id = DeviceParam(call.params);
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
         auto fields = DeviceFieldsOf(call.form, false);
-        Status status = fields ? store_.UpdateDevice(*scope, *id, fields->update) : Status(fields.error());
+        Status status = fields ? store_.devices().UpdateDevice(*scope, *id, fields->update) : Status(fields.error());
         if (!status) {
             json::object values = DeviceFormValues(call.form);
             values["id"] = call.params.at("device");
@@ -300,7 +300,7 @@ void Site::AddInverterPages() {
     Add(Method::kGet, "/t/{tenant}/unclaimed", Access::kUser, [this](Call& call) {
         auto scope = WriteScopeFor(call);
         if (!scope) return ErrorPage(call, scope.error());
-        auto waiting = store_.ListUnclaimed();
+        auto waiting = store_.devices().ListUnclaimed();
         if (!waiting) return ErrorPage(call, waiting.error());
         json::object context = TenantContext(call, *scope, "unclaimed");
         context["title"] = call.texts->Text("unclaimed_title");
@@ -323,7 +323,7 @@ void Site::AddInverterPages() {
         auto scope = WriteScopeFor(call);
         if (!scope) return ErrorPage(call, scope.error());
         const std::string source = call.form.Get("source");
-        auto device = store_.ClaimDevice(*scope, call.form.Get("serial"),
+        auto device = store_.devices().ClaimDevice(*scope, call.form.Get("serial"),
                                          source.empty() ? std::nullopt : std::optional<std::string_view>(source),
                                          call.form.Get("name"));
         if (!device) return ErrorPage(call, device.error());

@@ -16,7 +16,7 @@ void Site::AddTenantPages() {
 
     // The first tenant of the user, or a page that says they have none.
     Add(Method::kGet, "/", Access::kUser, [this](Call& call) {
-        auto memberships = store_.MembershipsOf(call.user->id);
+        auto memberships = store_.users().MembershipsOf(call.user->id);
         if (!memberships) return ErrorPage(call, memberships.error());
         if (!memberships->empty()) {
             return Redirect(call, "/t/" + std::to_string(memberships->front().tenant.id.value()));
@@ -31,7 +31,7 @@ void Site::AddTenantPages() {
         json::object context = TenantContext(call, scope, "keys");
         for (auto& [k, v] : extra) context[k] = v;
         context["title"] = call.texts->Text("keys_title");
-        auto keys = store_.ListApiKeys(scope);
+        auto keys = store_.auth().ListApiKeys(scope);
         if (!keys) return ErrorPage(call, keys.error());
         json::array list;
         for (const auto& key : *keys) {
@@ -62,7 +62,7 @@ void Site::AddTenantPages() {
                              422);
         }
         const auto generated = domain::GenerateApiKey();
-        auto key = store_.CreateApiKey(*scope, name, generated.prefix, generated.secret_hash);
+        auto key = store_.auth().CreateApiKey(*scope, name, generated.prefix, generated.secret_hash);
         if (!key) return ErrorPage(call, key.error());
         return keys_page(call, *scope, {{"new_key", generated.plaintext}, {"new_key_name", name}}, 201);
     });
@@ -72,7 +72,7 @@ void Site::AddTenantPages() {
         if (!scope) return ErrorPage(call, scope.error());
         const auto id = ParseInteger(call.params.at("key"));
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
-        if (auto status = store_.RevokeApiKey(*scope, *id); !status) return ErrorPage(call, status.error());
+        if (auto status = store_.auth().RevokeApiKey(*scope, *id); !status) return ErrorPage(call, status.error());
         if (options_.api_keys_changed) options_.api_keys_changed();
         return Redirect(call, "/t/" + call.params.at("tenant") + "/keys");
     });
@@ -81,7 +81,7 @@ void Site::AddTenantPages() {
         json::object context = TenantContext(call, scope, "members");
         for (auto& [k, v] : extra) context[k] = v;
         context["title"] = call.texts->Text("members_title");
-        auto members = store_.ListMembers(scope);
+        auto members = store_.users().ListMembers(scope);
         if (!members) return ErrorPage(call, members.error());
         json::array list;
         for (const auto& member : *members) {
@@ -116,14 +116,14 @@ void Site::AddTenantPages() {
         if (!ParseRole(call.form.Get("role"), role)) {
             return members_page(call, *scope, {{"errors", json::object{{"role", "?"}}}}, 422);
         }
-        auto user = store_.FindUserByEmail(email);
+        auto user = store_.users().FindUserByEmail(email);
         if (!user) {
             return members_page(
                 call, *scope,
                 {{"email", email}, {"errors", json::object{{"email", call.texts->Text("members_unknown_email")}}}},
                 422);
         }
-        if (auto status = store_.SetMember(scope->tenant(), user->id, role); !status) {
+        if (auto status = store_.users().SetMember(scope->tenant(), user->id, role); !status) {
             return ErrorPage(call, status.error());
         }
         return Redirect(call, "/t/" + call.params.at("tenant") + "/members");
@@ -136,7 +136,7 @@ void Site::AddTenantPages() {
         const auto id = ParseInteger(call.params.at("user"));
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
         if (UserId{*id} == call.user->id) return ErrorPage(call, 409, call.texts->Text("members_not_yourself"));
-        if (auto status = store_.RemoveMember(*scope, UserId{*id}); !status) return ErrorPage(call, status.error());
+        if (auto status = store_.users().RemoveMember(*scope, UserId{*id}); !status) return ErrorPage(call, status.error());
         return Redirect(call, "/t/" + call.params.at("tenant") + "/members");
     });
 
@@ -145,7 +145,7 @@ void Site::AddTenantPages() {
         if (!scope) return ErrorPage(call, scope.error());
         json::object context = TenantContext(call, *scope, "export");
         context["title"] = call.texts->Text("export_title");
-        auto devices = store_.ListDevices(*scope);
+        auto devices = store_.devices().ListDevices(*scope);
         if (!devices) return ErrorPage(call, devices.error());
         json::array list;
         for (const auto& device : *devices) {

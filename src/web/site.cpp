@@ -42,7 +42,7 @@ bool SameSecret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Site::Site(store::Store& store, tsdb::Engine& engine, const Clock& clock, domain::SendMail mail, LiveHub& live,
+Site::Site(store::Repositories store, tsdb::Engine& engine, const Clock& clock, domain::SendMail mail, LiveHub& live,
            SiteOptions options)
     : store_(store),
       engine_(engine),
@@ -105,8 +105,8 @@ void Site::Authenticate(Call& call) {
     call.texts = &catalogs_.ForAcceptLanguage(call.request.Header("accept-language").value_or(""));
     if (const auto cookie = Cookie(call.request, kSessionCookie); cookie && cookie->size() <= 128) {
         const std::string hash = domain::Sha256Hex(*cookie);
-        if (auto session = store_.FindSession(hash, clock_.Now())) {
-            if (auto user = store_.GetUser(session->user)) {
+        if (auto session = store_.auth().FindSession(hash, clock_.Now())) {
+            if (auto user = store_.users().GetUser(session->user)) {
                 call.user = std::move(*user);
                 call.csrf = session->csrf_token;
                 call.session_hash = hash;
@@ -240,7 +240,7 @@ json::object Site::TenantContext(const Call& call, const TenantScope& scope, std
     const std::string id = std::to_string(scope.tenant().value());
     json::array tenants;
     std::string name;
-    if (auto memberships = store_.MembershipsOf(call.user->id)) {
+    if (auto memberships = store_.users().MembershipsOf(call.user->id)) {
         for (const auto& [tenant, role] : *memberships) {
             if (tenant.id == scope.tenant()) name = tenant.name;
             tenants.push_back(json::object{{"id", std::to_string(tenant.id.value())},
@@ -249,7 +249,7 @@ json::object Site::TenantContext(const Call& call, const TenantScope& scope, std
         }
     }
     if (name.empty()) {  // a system administrator visiting a tenant they are no member of
-        if (auto tenant = store_.GetTenant(scope.tenant())) name = tenant->name;
+        if (auto tenant = store_.tenants().GetTenant(scope.tenant())) name = tenant->name;
     }
     context["tenant"] = json::object{{"id", id},
                                      {"name", name},

@@ -21,7 +21,7 @@
 #include "domain/accounts.hpp"
 #include "domain/rate_limiter.hpp"
 #include "net/http.hpp"
-#include "store/store.hpp"
+#include "store/database.hpp"
 #include "tsdb/engine.hpp"
 #include "web/assets.hpp"
 #include "web/catalog.hpp"
@@ -43,7 +43,7 @@ struct SiteOptions {
 
 class Site final : public net::Handler {
   public:
-    Site(store::Store& store, tsdb::Engine& engine, const Clock& clock, domain::SendMail mail, LiveHub& live,
+    Site(store::Repositories store, tsdb::Engine& engine, const Clock& clock, domain::SendMail mail, LiveHub& live,
          SiteOptions options);
     ~Site() override;
 
@@ -101,7 +101,7 @@ class Site final : public net::Handler {
     // The 429 of a rate limiter as a sentence for the form.
     std::string TooManyAttempts(const Call& call, std::int64_t retry_after_s) const;
 
-    store::Store& store_;
+    store::Repositories store_;
     tsdb::Engine& engine_;
     const Clock& clock_;
     domain::Accounts accounts_;

@@ -24,18 +24,6 @@ Error SqliteError(int code, std::string_view context, std::string_view message) 
     return MakeError(errc, std::string(context) + ": " + std::string(message));
 }
 
-Statement::Statement(Statement&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
-
-Statement& Statement::operator=(Statement&& other) noexcept {
-    if (this != &other) {
-        sqlite3_finalize(stmt_);
-        db_ = std::exchange(other.db_, nullptr);
-        stmt_ = std::exchange(other.stmt_, nullptr);
-    }
-    return *this;
-}
-
 Statement::~Statement() {
     sqlite3_finalize(stmt_);
 }
@@ -84,13 +72,6 @@ Result<bool> Statement::Step() {
     Error error = LastError();
     sqlite3_reset(stmt_);
     return error;
-}
-
-Status Statement::Run() {
-    for (;;) {
-        MH_ASSIGN_OR_RETURN(bool row, Step());
-        if (!row) return Ok();
-    }
 }
 
 std::int64_t Statement::Int(int column) const {
@@ -152,45 +133,39 @@ Status Connection::Exec(std::string_view sql) {
     return Ok();
 }
 
-Result<Statement> Connection::Prepare(std::string_view sql) {
+namespace {
+
+Result<std::unique_ptr<Statement>> PrepareStatement(sqlite3* db, std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
     const int rc =
-        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) return SqliteError(rc, "prepare", sqlite3_errmsg(db_));
-    return Statement(db_, stmt);
+        sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(rc, "prepare", sqlite3_errmsg(db));
+    return std::make_unique<Statement>(db, stmt);
 }
 
-Result<Statement*> Connection::Cached(std::string_view sql) {
+}  // namespace
+
+Result<std::unique_ptr<sql::Statement>> Connection::Prepare(std::string_view sql) {
+    MH_ASSIGN_OR_RETURN(auto stmt, PrepareStatement(db_, sql));
+    return std::unique_ptr<sql::Statement>(std::move(stmt));
+}
+
+Result<sql::Statement*> Connection::Cached(std::string_view sql) {
     auto it = cache_.find(std::string(sql));
     if (it == cache_.end()) {
-        MH_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql));
+        MH_ASSIGN_OR_RETURN(auto stmt, PrepareStatement(db_, sql));
         it = cache_.emplace(std::string(sql), std::move(stmt)).first;
     }
-    it->second.Reset();
-    return &it->second;
+    it->second->Reset();
+    return it->second.get();
 }
 
 std::int64_t Connection::Changes() const {
     return sqlite3_changes64(db_);
 }
 
-Result<Transaction> Transaction::Begin(Connection& connection) {
-    MH_RETURN_IF_ERROR(connection.Exec("BEGIN IMMEDIATE"));
-    return Transaction(&connection);
-}
-
-Transaction::~Transaction() {
-    if (connection_ != nullptr) (void)connection_->Exec("ROLLBACK");
-}
-
-Status Transaction::Commit() {
-    Connection* connection = std::exchange(connection_, nullptr);
-    if (connection == nullptr) return MakeError(Errc::kInternal, "transaction already finished");
-    if (auto status = connection->Exec("COMMIT"); !status) {
-        (void)connection->Exec("ROLLBACK");
-        return status;
-    }
-    return Ok();
+Status Connection::Begin() {
+    return Exec("BEGIN IMMEDIATE");
 }
 
 }  // namespace mh::store::sqlite

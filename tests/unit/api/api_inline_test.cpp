@@ -12,7 +12,7 @@
 #include "domain/access.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/devices.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "test_support.hpp"
 
 namespace mh::api {
@@ -26,32 +26,32 @@ constexpr std::int64_t kT0 = 1'790'000'000'000;
 class ApiCachesTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        store_ = *store::sqlite::SqliteStore::Open(dir_.File("m.db"), clock_, ids_, {});
-        tenant_ = store_->CreateTenant({"home", "UTC", 730})->id;
-        other_ = store_->CreateTenant({"other", "UTC", 730})->id;
-        device_ = store_->CreateDevice(Scope(), {"inv", "generic", "", "", ""})->id;
-        power_ = store_->EnsureSeries(Scope(), {device_, "power", "W", store::SeriesKind::kGauge})->id;
+        store_ = *store::sqlite::Open(dir_.File("m.db"), clock_, ids_, {});
+        tenant_ = store_->tenants().CreateTenant({"home", "UTC", 730})->id;
+        other_ = store_->tenants().CreateTenant({"other", "UTC", 730})->id;
+        device_ = store_->devices().CreateDevice(Scope(), {"inv", "generic", "", "", ""})->id;
+        power_ = store_->devices().EnsureSeries(Scope(), {device_, "power", "W", store::SeriesKind::kGauge})->id;
     }
     TenantScope Scope() const { return Access::ForOperator(tenant_); }
 
     // A device API key of the tenant; returns the key as a device would present it.
     std::string NewKey() {
         auto key = domain::GenerateApiKey();
-        EXPECT_TRUE(store_->CreateApiKey(Scope(), "test", key.prefix, key.secret_hash));
+        EXPECT_TRUE(store_->auth().CreateApiKey(Scope(), "test", key.prefix, key.secret_hash));
         return key.plaintext;
     }
 
     testing::TempDir dir_;
     FakeClock clock_{FromMillis(kT0)};
     IdGenerator ids_{clock_, 1};
-    std::unique_ptr<store::sqlite::SqliteStore> store_;
+    std::unique_ptr<store::sql::SqlDatabase> store_;
     TenantId tenant_, other_;
     DeviceId device_;
     SeriesId power_;
 };
 
 TEST_F(ApiCachesTest, ApiKeyCacheHoldsAKeyForItsLifetimeAfterOneRead) {
-    ApiKeyCache cache(*store_, clock_, 5s);
+    ApiKeyCache cache(store_->repositories(), clock_, 5s);
     const auto prefix = *domain::ApiKeyPrefix(NewKey());
     EXPECT_FALSE(cache.Holds(prefix));
     ASSERT_TRUE(cache.Find(prefix));
@@ -68,19 +68,19 @@ TEST_F(ApiCachesTest, ApiKeyCacheHoldsAKeyForItsLifetimeAfterOneRead) {
 }
 
 TEST_F(ApiCachesTest, SeriesNamesAreReadOncePerDeviceAndLifetime) {
-    SeriesNameCache cache(*store_, clock_, 5s);
+    SeriesNameCache cache(store_->repositories(), clock_, 5s);
     auto found = cache.Find(Scope(), device_, "power");
     ASSERT_TRUE(found) << found.error().message;
     EXPECT_EQ(*found, power_);
 
     // A series created since the read is found at once: a name the cached list lacks is read again.
-    const auto voltage = store_->EnsureSeries(Scope(), {device_, "voltage", "V", store::SeriesKind::kGauge})->id;
+    const auto voltage = store_->devices().EnsureSeries(Scope(), {device_, "voltage", "V", store::SeriesKind::kGauge})->id;
     auto fresh = cache.Find(Scope(), device_, "voltage");
     ASSERT_TRUE(fresh) << fresh.error().message;
     EXPECT_EQ(*fresh, voltage);
 
     // Within the lifetime the cached answer stands even when the device is gone; after it, the store decides.
-    ASSERT_TRUE(store_->DeleteDevice(Scope(), device_));
+    ASSERT_TRUE(store_->devices().DeleteDevice(Scope(), device_));
     EXPECT_TRUE(cache.Find(Scope(), device_, "power"));
     clock_.Advance(5s);
     auto gone = cache.Find(Scope(), device_, "power");
@@ -89,7 +89,7 @@ TEST_F(ApiCachesTest, SeriesNamesAreReadOncePerDeviceAndLifetime) {
 }
 
 TEST_F(ApiCachesTest, SeriesNamesUnknownOrOfAnotherTenantAreNotFound) {
-    SeriesNameCache cache(*store_, clock_, 5s);
+    SeriesNameCache cache(store_->repositories(), clock_, 5s);
     auto unknown = cache.Find(Scope(), device_, "nope");
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().code, Errc::kNotFound);
@@ -106,15 +106,15 @@ TEST_F(ApiCachesTest, WritesToADeletedDevicesSeriesAreRefused) {
     tsdb::EngineOptions options;
     options.log_dir = dir_.File("m.db-log");
     options.sync = false;
-    auto engine = std::move(*tsdb::Engine::Open(*store_, clock_, options));
+    auto engine = std::move(*tsdb::Engine::Open(store_->chunks(), clock_, options));
     const std::vector<tsdb::SeriesSample> one{{power_, kT0, 1.0}};
     ASSERT_TRUE(engine->Write(Scope(), one));  // the engine now has the series' facts in memory
-    ASSERT_TRUE(domain::DeleteDevice(*store_, *engine, Scope(), device_));
+    ASSERT_TRUE(domain::DeleteDevice(store_->repositories(), *engine, Scope(), device_));
     const std::vector<tsdb::SeriesSample> later{{power_, kT0 + 1000, 2.0}};
     auto refused = engine->Write(Scope(), later);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Errc::kNotFound);
-    auto again = domain::DeleteDevice(*store_, *engine, Scope(), device_);
+    auto again = domain::DeleteDevice(store_->repositories(), *engine, Scope(), device_);
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code, Errc::kNotFound);
 }
@@ -126,9 +126,9 @@ class ApiInlineTest : public ApiCachesTest {
         tsdb::EngineOptions options;
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
-        engine_ = std::move(*tsdb::Engine::Open(*store_, clock_, options));
+        engine_ = std::move(*tsdb::Engine::Open(store_->chunks(), clock_, options));
         api_ = std::make_unique<Api>(
-            *store_, *engine_, clock_, jwt_, [](const std::string&, const std::string&, const std::string&) {},
+            store_->repositories(), *engine_, clock_, jwt_, [](const std::string&, const std::string&, const std::string&) {},
             ApiOptions{});
     }
 

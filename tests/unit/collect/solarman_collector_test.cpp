@@ -11,7 +11,7 @@
 #include "ingest/solarman/frame.hpp"
 #include "net/stream_server.hpp"
 #include "sim/solarman_pusher.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "test_support.hpp"
 #include "tsdb/query.hpp"
 #include "unit/net/test_client.hpp"
@@ -29,15 +29,15 @@ constexpr std::int64_t kHourMs = 3'600'000;
 class CollectorTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        store_ = *store::sqlite::SqliteStore::Open(dir_.File("m.db"), clock_, ids_, {});
-        tenant_ = *store_->CreateTenant({"home", "UTC", 730});
+        store_ = *store::sqlite::Open(dir_.File("m.db"), clock_, ids_, {});
+        tenant_ = *store_->tenants().CreateTenant({"home", "UTC", 730});
         tsdb::EngineOptions options;
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
         options.checkpoint_interval_ms = 1'000'000'000;
-        engine_ = *tsdb::Engine::Open(*store_, clock_, options);
+        engine_ = *tsdb::Engine::Open(store_->chunks(), clock_, options);
         maps_ = *FieldMapCatalog::Load("");
-        collector_ = std::make_unique<SolarmanCollector>(*store_, *engine_, clock_, maps_);
+        collector_ = std::make_unique<SolarmanCollector>(store_->repositories(), *engine_, clock_, maps_);
         net::StreamOptions listen;
         listen.address = "127.0.0.1";
         server_ = std::move(*net::StreamServer::Start(listen, *collector_));
@@ -73,8 +73,8 @@ class CollectorTest : public ::testing::Test {
     }
 
     SeriesId Series(const std::string& metric) {
-        auto device = *store_->FindDeviceBySource("solarman", std::to_string(kSerial));
-        const auto series = *store_->ListSeries(Scope(), device.id);
+        auto device = *store_->devices().FindDeviceBySource("solarman", std::to_string(kSerial));
+        const auto series = *store_->devices().ListSeries(Scope(), device.id);
         for (const auto& s : series) {
             if (s.metric == metric) return s.id;
         }
@@ -85,7 +85,7 @@ class CollectorTest : public ::testing::Test {
     testing::TempDir dir_;
     FakeClock clock_{FromMillis(testing::UtcMs("2027-06-01T04:00:00Z"))};
     IdGenerator ids_{clock_, 1};
-    std::unique_ptr<store::sqlite::SqliteStore> store_;
+    std::unique_ptr<store::sql::SqlDatabase> store_;
     store::Tenant tenant_;
     std::unique_ptr<tsdb::Engine> engine_;
     FieldMapCatalog maps_;
@@ -96,7 +96,7 @@ class CollectorTest : public ::testing::Test {
 };
 
 TEST_F(CollectorTest, DailyEnergyIsRightWhenTheLoggerNeverResetsItsCounter) {
-    ASSERT_TRUE(store_->CreateDevice(Scope(), {"Balcony", "solarman", std::to_string(kSerial), "", ""}));
+    ASSERT_TRUE(store_->devices().CreateDevice(Scope(), {"Balcony", "solarman", std::to_string(kSerial), "", ""}));
     // Day 1: 4 kWh over the day, then the night: the inverter is off and the logger reports zeros.
     Push(0, 0, 1000);  // 04:00, waking up
     const double today[] = {0.5, 1.5, 3.0, 4.0};
@@ -139,14 +139,14 @@ TEST_F(CollectorTest, UnclaimedLoggersAreAcknowledgedAndNothingIsStored) {
     EXPECT_EQ(stats.replies, 3u);
     EXPECT_EQ(stats.unclaimed_frames, 3u);
     EXPECT_EQ(stats.samples, 0u);
-    auto waiting = *store_->ListUnclaimed();
+    auto waiting = *store_->devices().ListUnclaimed();
     ASSERT_EQ(waiting.size(), 1u);
     EXPECT_EQ(waiting[0].serial, std::to_string(kSerial));
     EXPECT_NE(waiting[0].details.find("MW3_16U_5406"), std::string::npos) << waiting[0].details;
 }
 
 TEST_F(CollectorTest, AFrameThatNeedsANewSeriesIsPassedOnAndStoredOnce) {
-    ASSERT_TRUE(store_->CreateDevice(Scope(), {"Balcony", "solarman", std::to_string(kSerial), "", ""}));
+    ASSERT_TRUE(store_->devices().CreateDevice(Scope(), {"Balcony", "solarman", std::to_string(kSerial), "", ""}));
     // The first frame (a worker: the device is looked up, its series made) has no total energy: a raw 0 is
     // no reading. The next frames come from a known logger and are handled on the strand, until one carries a
     // total energy whose series does not exist yet: that one goes to a worker, which makes the series.
@@ -173,9 +173,9 @@ TEST_F(CollectorTest, AFrameThatNeedsANewSeriesIsPassedOnAndStoredOnce) {
     ASSERT_EQ(power->size(), 4u);
     EXPECT_NEAR((*power)[3].value, 300, 1e-9);
     // Every sample stored once: the per-frame counts add up to what the engine holds for the device.
-    const auto device = *store_->FindDeviceBySource("solarman", std::to_string(kSerial));
+    const auto device = *store_->devices().FindDeviceBySource("solarman", std::to_string(kSerial));
     std::uint64_t stored = 0;
-    for (const auto& series : *store_->ListSeries(Scope(), device.id)) {
+    for (const auto& series : *store_->devices().ListSeries(Scope(), device.id)) {
         stored += engine_->ReadRaw(Scope(), series.id, 0, ToMillis(clock_.Now()) + 1)->size();
     }
     EXPECT_EQ(stats.samples, stored);

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/access.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "test_support.hpp"
 
 namespace mh::domain {
@@ -20,27 +20,27 @@ constexpr std::int64_t kHour = 3'600'000;
 class InverterFiguresTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        store_ = *store::sqlite::SqliteStore::Open(dir_.File("m.db"), clock_, ids_, {});
-        tenant_ = *store_->CreateTenant({"home", "Europe/Berlin", 730});
+        store_ = *store::sqlite::Open(dir_.File("m.db"), clock_, ids_, {});
+        tenant_ = *store_->tenants().CreateTenant({"home", "Europe/Berlin", 730});
         tsdb::EngineOptions options;
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
         options.checkpoint_interval_ms = 1'000'000'000;
         options.gap_cap_ms = 600'000;
-        engine_ = *tsdb::Engine::Open(*store_, clock_, options);
+        engine_ = *tsdb::Engine::Open(store_->chunks(), clock_, options);
     }
 
     TenantScope Scope() const { return Access::ForOperator(tenant_.id); }
 
     // An inverter with a power series, and optionally a daily energy counter.
     InverterSeries MakeInverter(const std::string& name, bool with_counter) {
-        auto device = *store_->CreateDevice(Scope(), {name, "generic", "", "", ""});
-        EXPECT_TRUE(store_->EnsureSeries(Scope(), {device.id, "power_ac", "W", SeriesKind::kGauge}));
+        auto device = *store_->devices().CreateDevice(Scope(), {name, "generic", "", "", ""});
+        EXPECT_TRUE(store_->devices().EnsureSeries(Scope(), {device.id, "power_ac", "W", SeriesKind::kGauge}));
         if (with_counter) {
-            EXPECT_TRUE(store_->EnsureSeries(Scope(), {device.id, "energy_today", "kWh", SeriesKind::kCounter}));
+            EXPECT_TRUE(store_->devices().EnsureSeries(Scope(), {device.id, "energy_today", "kWh", SeriesKind::kCounter}));
         }
-        EXPECT_TRUE(store_->EnsureSeries(Scope(), {device.id, "dc1.power", "W", SeriesKind::kGauge}));
-        return *InverterOf(*store_, Scope(), device.id);
+        EXPECT_TRUE(store_->devices().EnsureSeries(Scope(), {device.id, "dc1.power", "W", SeriesKind::kGauge}));
+        return *InverterOf(store_->repositories(), Scope(), device.id);
     }
 
     // One sample a minute of `watts` over [from, to).
@@ -59,7 +59,7 @@ class InverterFiguresTest : public ::testing::Test {
     testing::TempDir dir_;
     FakeClock clock_{FromMillis(UtcMs("2026-06-21T12:00:00Z"))};  // 14:00 in Berlin (CEST)
     IdGenerator ids_{clock_, 1};
-    std::unique_ptr<store::sqlite::SqliteStore> store_;
+    std::unique_ptr<store::sql::SqlDatabase> store_;
     store::Tenant tenant_;
     std::unique_ptr<tsdb::Engine> engine_;
 };
@@ -159,14 +159,14 @@ TEST_F(InverterFiguresTest, TenantFiguresAreSums) {
 
 TEST_F(InverterFiguresTest, InvertersAreDevicesWithPower) {
     MakeInverter("Roof", true);
-    auto meter = *store_->CreateDevice(Scope(), {"Meter", "generic", "", "", ""});
-    EXPECT_TRUE(store_->EnsureSeries(Scope(), {meter.id, "energy_import", "kWh", SeriesKind::kCounter}));
-    auto list = *ListInverters(*store_, Scope());
+    auto meter = *store_->devices().CreateDevice(Scope(), {"Meter", "generic", "", "", ""});
+    EXPECT_TRUE(store_->devices().EnsureSeries(Scope(), {meter.id, "energy_import", "kWh", SeriesKind::kCounter}));
+    auto list = *ListInverters(store_->repositories(), Scope());
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].device.name, "Roof");
     ASSERT_EQ(list[0].channels.size(), 1u);
     EXPECT_EQ(list[0].channels[0].channel, 1);
-    EXPECT_EQ(InverterOf(*store_, Scope(), meter.id).error().code, Errc::kFailedPrecondition);
+    EXPECT_EQ(InverterOf(store_->repositories(), Scope(), meter.id).error().code, Errc::kFailedPrecondition);
     EXPECT_EQ(*ParseRangeName("7d"), 7 * 24 * kHour);
     EXPECT_FALSE(ParseRangeName("2w"));
 }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "domain/access.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "test_support.hpp"
 #include "tsdb/aggregate.hpp"
 
@@ -27,12 +27,12 @@ using Batch = std::vector<SeriesSample>;
 class EngineTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        store_ = *store::sqlite::SqliteStore::Open(dir_.File("m.db"), clock_, ids_, {});
-        tenant_ = *store_->CreateTenant({"home", "UTC", 730});
-        other_ = *store_->CreateTenant({"other", "UTC", 730});
-        device_ = *store_->CreateDevice(Scope(), {"inv", "generic", "", "", ""});
-        power_ = store_->EnsureSeries(Scope(), {device_.id, "power", "W", SeriesKind::kGauge})->id;
-        energy_ = store_->EnsureSeries(Scope(), {device_.id, "energy", "kWh", SeriesKind::kCounter})->id;
+        store_ = *store::sqlite::Open(dir_.File("m.db"), clock_, ids_, {});
+        tenant_ = *store_->tenants().CreateTenant({"home", "UTC", 730});
+        other_ = *store_->tenants().CreateTenant({"other", "UTC", 730});
+        device_ = *store_->devices().CreateDevice(Scope(), {"inv", "generic", "", "", ""});
+        power_ = store_->devices().EnsureSeries(Scope(), {device_.id, "power", "W", SeriesKind::kGauge})->id;
+        energy_ = store_->devices().EnsureSeries(Scope(), {device_.id, "energy", "kWh", SeriesKind::kCounter})->id;
         Open();
     }
 
@@ -45,7 +45,7 @@ class EngineTest : public ::testing::Test {
         options.checkpoint_interval_ms = 1'000'000'000;
         options.chunk_samples = 16;
         options.checkpoint_on_close = checkpoint_on_close;
-        auto engine = Engine::Open(*store_, clock_, options);
+        auto engine = Engine::Open(store_->chunks(), clock_, options);
         ASSERT_TRUE(engine) << engine.error().message;
         engine_ = std::move(*engine);
     }
@@ -68,7 +68,7 @@ class EngineTest : public ::testing::Test {
     testing::TempDir dir_;
     FakeClock clock_{FromMillis(kT0 + 30LL * 86'400'000)};
     IdGenerator ids_{clock_, 1};
-    std::unique_ptr<store::sqlite::SqliteStore> store_;
+    std::unique_ptr<store::sql::SqlDatabase> store_;
     store::Tenant tenant_, other_;
     store::Device device_;
     SeriesId power_, energy_;
@@ -92,7 +92,7 @@ TEST_F(EngineTest, WrittenSamplesReadBackBeforeAndAfterCheckpointAndRestart) {
     expect_all();
     ASSERT_TRUE(engine_->Checkpoint());
     expect_all();
-    EXPECT_GE(store_->ChunkStats()->chunks, 100 / 16);
+    EXPECT_GE(store_->chunks().ChunkStats()->chunks, 100 / 16);
     Reopen();
     expect_all();
 }
@@ -102,7 +102,7 @@ TEST_F(EngineTest, LogReplayRestoresWhatNoCheckpointWrote) {
     ASSERT_TRUE(engine_->Write(Scope(), Minutes(power_, 50, [](int i) { return i * 1.5; })));
     Reopen(false);
     EXPECT_EQ(engine_->stats().replayed_samples, 50);
-    EXPECT_EQ(store_->ChunkStats()->chunks, 0);
+    EXPECT_EQ(store_->chunks().ChunkStats()->chunks, 0);
     EXPECT_EQ(All(power_).size(), 50u);
     // Replay then checkpoint then replay again: still no duplicates.
     ASSERT_TRUE(engine_->Checkpoint());
@@ -197,9 +197,9 @@ TEST_F(EngineTest, ScopesKeepTenantsApartAndViewersReadOnly) {
     EXPECT_EQ(engine_->ReadRollups(foreign, power_, kDay, 0, kT0 * 2).error().code, Errc::kNotFound);
     EXPECT_EQ(All(power_).size(), 3u);
 
-    auto viewer = *store_->CreateUser({"v@v.v", "", "h", false});
-    ASSERT_TRUE(store_->SetMember(tenant_.id, viewer.id, Role::kViewer));
-    auto viewer_scope = *Access(*store_).ForUser(viewer.id, tenant_.id);
+    auto viewer = *store_->users().CreateUser({"v@v.v", "", "h", false});
+    ASSERT_TRUE(store_->users().SetMember(tenant_.id, viewer.id, Role::kViewer));
+    auto viewer_scope = *Access(store_->repositories()).ForUser(viewer.id, tenant_.id);
     EXPECT_EQ(engine_->Write(viewer_scope, Batch{{power_, kT0 + 10 * kMinute, 9}}).error().code,
               Errc::kPermissionDenied);
     EXPECT_EQ(engine_->ReadRaw(viewer_scope, power_, 0, kT0 * 2)->size(), 3u);
@@ -211,7 +211,7 @@ TEST_F(EngineTest, AFullQueueRefusesInsteadOfGrowing) {
     options.log_dir = dir_.File("m.db-log");
     options.sync = false;
     options.max_queue_samples = 1000;
-    engine_ = *Engine::Open(*store_, clock_, options);
+    engine_ = *Engine::Open(store_->chunks(), clock_, options);
     auto status = engine_->Write(Scope(), Minutes(power_, 1001, [](int) { return 1.0; }));
     ASSERT_FALSE(status);
     EXPECT_EQ(status.error().code, Errc::kResourceExhausted);
@@ -237,7 +237,7 @@ TEST_F(EngineTest, ConcurrentWritersAreGroupCommitted) {
     std::vector<SeriesId> series;
     for (int t = 0; t < kThreads; ++t) {
         series.push_back(
-            store_->EnsureSeries(Scope(), {device_.id, "s" + std::to_string(t), "W", SeriesKind::kGauge})->id);
+            store_->devices().EnsureSeries(Scope(), {device_.id, "s" + std::to_string(t), "W", SeriesKind::kGauge})->id);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
@@ -256,9 +256,9 @@ TEST_F(EngineTest, ConcurrentWritersAreGroupCommitted) {
 
 TEST_F(EngineTest, TheCommitListenerHearsOfDurableBatchesWithTheirTenant) {
     const auto other_scope = Access::ForOperator(other_.id);
-    const auto other_device = *store_->CreateDevice(other_scope, {"inv2", "generic", "", "", ""});
+    const auto other_device = *store_->devices().CreateDevice(other_scope, {"inv2", "generic", "", "", ""});
     const SeriesId other_power =
-        store_->EnsureSeries(other_scope, {other_device.id, "power", "W", SeriesKind::kGauge})->id;
+        store_->devices().EnsureSeries(other_scope, {other_device.id, "power", "W", SeriesKind::kGauge})->id;
     std::mutex mutex;
     std::vector<std::pair<TenantId, Batch>> heard;
     engine_->SetCommitListener([&](TenantId tenant, std::span<const SeriesSample> samples) {

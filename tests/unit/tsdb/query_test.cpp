@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/access.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/open.hpp"
 #include "test_support.hpp"
 
 namespace mh::tsdb {
@@ -19,16 +19,16 @@ constexpr std::int64_t kHourMs = 3'600'000;
 class QueryTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        store_ = *store::sqlite::SqliteStore::Open(dir_.File("m.db"), clock_, ids_, {});
-        tenant_ = *store_->CreateTenant({"home", "Europe/Berlin", 730});
-        auto device = *store_->CreateDevice(Scope(), {"inv", "generic", "", "", ""});
-        power_ = store_->EnsureSeries(Scope(), {device.id, "power", "W", SeriesKind::kGauge})->id;
-        energy_ = store_->EnsureSeries(Scope(), {device.id, "energy", "kWh", SeriesKind::kCounter})->id;
+        store_ = *store::sqlite::Open(dir_.File("m.db"), clock_, ids_, {});
+        tenant_ = *store_->tenants().CreateTenant({"home", "Europe/Berlin", 730});
+        auto device = *store_->devices().CreateDevice(Scope(), {"inv", "generic", "", "", ""});
+        power_ = store_->devices().EnsureSeries(Scope(), {device.id, "power", "W", SeriesKind::kGauge})->id;
+        energy_ = store_->devices().EnsureSeries(Scope(), {device.id, "energy", "kWh", SeriesKind::kCounter})->id;
         EngineOptions options;
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
         options.checkpoint_interval_ms = 1'000'000'000;
-        engine_ = *Engine::Open(*store_, clock_, options);
+        engine_ = *Engine::Open(store_->chunks(), clock_, options);
     }
 
     TenantScope Scope() const { return Access::ForOperator(tenant_.id); }
@@ -43,7 +43,7 @@ class QueryTest : public ::testing::Test {
     testing::TempDir dir_;
     FakeClock clock_{FromMillis(testing::UtcMs("2027-01-01T00:00:00Z"))};
     IdGenerator ids_{clock_, 1};
-    std::unique_ptr<store::sqlite::SqliteStore> store_;
+    std::unique_ptr<store::sql::SqlDatabase> store_;
     store::Tenant tenant_;
     SeriesId power_, energy_;
     std::unique_ptr<Engine> engine_;

@@ -1,4 +1,4 @@
-// Internal to SqliteStore's files: small helpers for the query shapes every repository method uses.
+// Internal to store/sql: small helpers for the query shapes every repository method uses.
 #pragma once
 
 #include <initializer_list>
@@ -9,16 +9,17 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "store/records.hpp"
-#include "store/sqlite/connection.hpp"
+#include "store/sql/connection.hpp"
 
-namespace mh::store::sqlite {
+namespace mh::store::sql {
 
 inline std::string Sql(std::initializer_list<std::string_view> parts) {
     std::string out;
     for (auto part : parts) out += part;
     return out;
 }
+
+inline constexpr auto NoBind = [](Statement&) {};
 
 // Runs a query expected to return at most one row, mapped by `from`; kNotFound with `what` otherwise.
 template <class T, class Bind>
@@ -73,8 +74,4 @@ Statement& BindOptional(Statement& stmt, int index, const std::optional<T>& valu
     }
 }
 
-// Devices are read by several files: the column list and the row mapping live in sqlite_store.cpp.
-std::string_view DeviceColumns();
-Device DeviceFrom(const Statement& s);
-
-}  // namespace mh::store::sqlite
+}  // namespace mh::store::sql

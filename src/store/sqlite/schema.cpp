@@ -1,12 +1,10 @@
-#include "store/sqlite/migrations.hpp"
-
-#include <spdlog/spdlog.h>
+#include "store/sqlite/schema.hpp"
 
 namespace mh::store::sqlite {
 namespace {
 
 // Never edit a migration that has shipped: add a new one.
-constexpr Migration kMigrations[] = {
+constexpr sql::Migration kMigrations[] = {
     {1, "tenants, users, devices, series, chunks, rollups", R"sql(
 CREATE TABLE tenants (
     id                 INTEGER PRIMARY KEY,
@@ -142,51 +140,26 @@ CREATE INDEX chunks_by_end ON chunks(series_id, end_ts);
 -- The web UI's language per user ("en", "de"); empty: the browser's Accept-Language decides.
 ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT '';
 )sql"},
+    {8, "leases for jobs and instance numbers", R"sql(
+-- Who runs a scheduled job, and which instance holds which node number of the id generator (docs/design.md,
+-- "Leases"). expires_at and acquired_at are milliseconds since the epoch.
+CREATE TABLE leases (
+    name        TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    acquired_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace
 
-std::span<const Migration> Migrations() {
+std::span<const sql::Migration> Migrations() {
     return kMigrations;
 }
 
 int LatestSchemaVersion() {
     return kMigrations[std::size(kMigrations) - 1].version;
-}
-
-Result<int> SchemaVersion(Connection& connection) {
-    MH_RETURN_IF_ERROR(connection.Exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-        "applied_at INTEGER NOT NULL)"));
-    MH_ASSIGN_OR_RETURN(Statement stmt, connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-    MH_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    return row ? static_cast<int>(stmt.Int(0)) : 0;
-}
-
-Result<int> Migrate(Connection& connection, const Clock& clock) {
-    MH_ASSIGN_OR_RETURN(int current, SchemaVersion(connection));
-    if (current > LatestSchemaVersion()) {
-        return MakeError(Errc::kFailedPrecondition,
-                         "database schema version " + std::to_string(current) + " is newer than this meterhub knows (" +
-                             std::to_string(LatestSchemaVersion()) + "); use a newer meterhub");
-    }
-    int applied = 0;
-    for (const Migration& migration : kMigrations) {
-        if (migration.version <= current) continue;
-        MH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(connection));
-        MH_RETURN_IF_ERROR(connection.Exec(migration.sql));
-        MH_ASSIGN_OR_RETURN(
-            Statement record,
-            connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"));
-        MH_RETURN_IF_ERROR(record.Bind(1, std::int64_t{migration.version})
-                               .Bind(2, migration.name)
-                               .Bind(3, ToMillis(clock.Now()))
-                               .Run());
-        MH_RETURN_IF_ERROR(tx.Commit());
-        spdlog::info("database migrated to schema version {} ({})", migration.version, migration.name);
-        ++applied;
-    }
-    return applied;
 }
 
 }  // namespace mh::store::sqlite

@@ -1,7 +1,8 @@
-// SqliteStore: API keys, revoked tokens and e-mail tokens.
-#include "store/sqlite/sqlite_store.hpp"
+// SqlAuth: API keys, revoked tokens, e-mail tokens and browser sessions.
+#include "store/sql/queries.hpp"
+#include "store/sql/repositories.hpp"
 
-namespace mh::store::sqlite {
+namespace mh::store::sql {
 namespace {
 
 constexpr std::string_view kApiKeyColumns = "id, tenant_id, name, prefix, secret_hash, created_at, revoked_at";
@@ -23,13 +24,13 @@ const char* PurposeName(EmailTokenPurpose purpose) {
 
 }  // namespace
 
-Result<ApiKey> SqliteStore::CreateApiKey(const TenantScope& scope, std::string_view name, std::string_view prefix,
+Result<ApiKey> SqlAuth::CreateApiKey(const TenantScope& scope, std::string_view name, std::string_view prefix,
                                          std::string_view secret_hash) {
     ApiKey key{ids_.Next(), scope.tenant(), std::string(name), std::string(prefix), std::string(secret_hash),
                clock_.Now(), std::nullopt};
-    std::lock_guard lock(writer_mutex_);
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("INSERT INTO api_keys (id, tenant_id, name, prefix, secret_hash, created_at) "
+                        writer->Cached("INSERT INTO api_keys (id, tenant_id, name, prefix, secret_hash, created_at) "
                                         "VALUES (?, ?, ?, ?, ?, ?)"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, key.id)
                            .Bind(2, key.tenant.value())
@@ -41,8 +42,8 @@ Result<ApiKey> SqliteStore::CreateApiKey(const TenantScope& scope, std::string_v
     return key;
 }
 
-Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(const TenantScope& scope) {
-    MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+Result<std::vector<ApiKey>> SqlAuth::ListApiKeys(const TenantScope& scope) {
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         reader->Cached("SELECT " + std::string(kApiKeyColumns) +
                                        " FROM api_keys WHERE tenant_id = ? ORDER BY created_at"));
@@ -56,18 +57,18 @@ Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(const TenantScope& scope) {
     return out;
 }
 
-Status SqliteStore::RevokeApiKey(const TenantScope& scope, std::int64_t id) {
-    std::lock_guard lock(writer_mutex_);
+Status SqlAuth::RevokeApiKey(const TenantScope& scope, std::int64_t id) {
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) "
+                        writer->Cached("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) "
                                         "WHERE tenant_id = ? AND id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, ToMillis(clock_.Now())).Bind(2, scope.tenant().value()).Bind(3, id).Run());
-    if (writer_->Changes() == 0) return MakeError(Errc::kNotFound, "API key not found");
+    if (writer->Changes() == 0) return MakeError(Errc::kNotFound, "API key not found");
     return Ok();
 }
 
-Result<ApiKey> SqliteStore::FindApiKey(std::string_view prefix) {
-    MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+Result<ApiKey> SqlAuth::FindApiKey(std::string_view prefix) {
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         reader->Cached("SELECT " + std::string(kApiKeyColumns) + " FROM api_keys WHERE prefix = ?"));
     stmt->Bind(1, prefix);
@@ -78,18 +79,19 @@ Result<ApiKey> SqliteStore::FindApiKey(std::string_view prefix) {
     return key;
 }
 
-Status SqliteStore::RevokeToken(std::string_view token_id, Timestamp expires_at) {
-    std::lock_guard lock(writer_mutex_);
+Status SqlAuth::RevokeToken(std::string_view token_id, Timestamp expires_at) {
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
     // Forget revocations of tokens that have expired on their own meanwhile.
-    MH_ASSIGN_OR_RETURN(Statement * purge, writer_->Cached("DELETE FROM revoked_tokens WHERE expires_at < ?"));
+    MH_ASSIGN_OR_RETURN(Statement * purge, writer->Cached("DELETE FROM revoked_tokens WHERE expires_at < ?"));
     MH_RETURN_IF_ERROR(purge->Bind(1, ToMillis(clock_.Now())).Run());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("INSERT OR IGNORE INTO revoked_tokens (token_id, expires_at) VALUES (?, ?)"));
+                        writer->Cached("INSERT INTO revoked_tokens (token_id, expires_at) VALUES (?, ?) "
+                                        "ON CONFLICT (token_id) DO NOTHING"));
     return stmt->Bind(1, token_id).Bind(2, ToMillis(expires_at)).Run();
 }
 
-Result<bool> SqliteStore::IsTokenRevoked(std::string_view token_id) {
-    MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+Result<bool> SqlAuth::IsTokenRevoked(std::string_view token_id) {
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
     MH_ASSIGN_OR_RETURN(Statement * stmt, reader->Cached("SELECT 1 FROM revoked_tokens WHERE token_id = ?"));
     stmt->Bind(1, token_id);
     MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
@@ -97,11 +99,11 @@ Result<bool> SqliteStore::IsTokenRevoked(std::string_view token_id) {
     return row;
 }
 
-Status SqliteStore::CreateEmailToken(UserId user, EmailTokenPurpose purpose, std::string_view token_hash,
+Status SqlAuth::CreateEmailToken(UserId user, EmailTokenPurpose purpose, std::string_view token_hash,
                                      std::string_view new_email, Timestamp expires_at) {
-    std::lock_guard lock(writer_mutex_);
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, expires_at) "
+                        writer->Cached("INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, expires_at) "
                                         "VALUES (?, ?, ?, ?, ?)"));
     return stmt->Bind(1, token_hash)
         .Bind(2, user.value())
@@ -111,11 +113,11 @@ Status SqliteStore::CreateEmailToken(UserId user, EmailTokenPurpose purpose, std
         .Run();
 }
 
-Result<std::pair<UserId, std::string>> SqliteStore::ConsumeEmailToken(EmailTokenPurpose purpose,
+Result<std::pair<UserId, std::string>> SqlAuth::ConsumeEmailToken(EmailTokenPurpose purpose,
                                                                       std::string_view token_hash, Timestamp now) {
-    std::lock_guard lock(writer_mutex_);
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("DELETE FROM email_tokens WHERE token_hash = ? AND purpose = ? "
+                        writer->Cached("DELETE FROM email_tokens WHERE token_hash = ? AND purpose = ? "
                                         "RETURNING user_id, COALESCE(new_email, ''), expires_at"));
     stmt->Bind(1, token_hash).Bind(2, PurposeName(purpose));
     MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
@@ -127,33 +129,13 @@ Result<std::pair<UserId, std::string>> SqliteStore::ConsumeEmailToken(EmailToken
     return out;
 }
 
-Status SqliteStore::SetEmailVerified(UserId id, bool verified) {
-    std::lock_guard lock(writer_mutex_);
-    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("UPDATE users SET email_verified = ? WHERE id = ?"));
-    MH_RETURN_IF_ERROR(stmt->Bind(1, std::int64_t{verified ? 1 : 0}).Bind(2, id.value()).Run());
-    if (writer_->Changes() == 0) return MakeError(Errc::kNotFound, "user not found");
-    return Ok();
-}
-
-Status SqliteStore::SetEmail(UserId id, std::string_view email) {
-    std::lock_guard lock(writer_mutex_);
-    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("UPDATE users SET email = ? WHERE id = ?"));
-    auto status = stmt->Bind(1, email).Bind(2, id.value()).Run();
-    if (!status && status.error().code == Errc::kAlreadyExists) {
-        return MakeError(Errc::kAlreadyExists, "that e-mail address is already in use");
-    }
-    MH_RETURN_IF_ERROR(status);
-    if (writer_->Changes() == 0) return MakeError(Errc::kNotFound, "user not found");
-    return Ok();
-}
-
-Status SqliteStore::CreateSession(std::string_view id_hash, UserId user, std::string_view csrf_token,
+Status SqlAuth::CreateSession(std::string_view id_hash, UserId user, std::string_view csrf_token,
                                   Timestamp expires_at) {
-    std::lock_guard lock(writer_mutex_);
-    MH_ASSIGN_OR_RETURN(Statement * purge, writer_->Cached("DELETE FROM sessions WHERE expires_at < ?"));
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(Statement * purge, writer->Cached("DELETE FROM sessions WHERE expires_at < ?"));
     MH_RETURN_IF_ERROR(purge->Bind(1, ToMillis(clock_.Now())).Run());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
-                        writer_->Cached("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) "
+                        writer->Cached("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) "
                                         "VALUES (?, ?, ?, ?, ?)"));
     return stmt->Bind(1, id_hash)
         .Bind(2, user.value())
@@ -163,8 +145,8 @@ Status SqliteStore::CreateSession(std::string_view id_hash, UserId user, std::st
         .Run();
 }
 
-Result<Session> SqliteStore::FindSession(std::string_view id_hash, Timestamp now) {
-    MH_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+Result<Session> SqlAuth::FindSession(std::string_view id_hash, Timestamp now) {
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
     MH_ASSIGN_OR_RETURN(Statement * stmt, reader->Cached("SELECT user_id, csrf_token, expires_at FROM sessions "
                                                           "WHERE id_hash = ? AND expires_at > ?"));
     stmt->Bind(1, id_hash).Bind(2, ToMillis(now));
@@ -175,18 +157,10 @@ Result<Session> SqliteStore::FindSession(std::string_view id_hash, Timestamp now
     return session;
 }
 
-Status SqliteStore::DeleteSession(std::string_view id_hash) {
-    std::lock_guard lock(writer_mutex_);
-    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("DELETE FROM sessions WHERE id_hash = ?"));
+Status SqlAuth::DeleteSession(std::string_view id_hash) {
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("DELETE FROM sessions WHERE id_hash = ?"));
     return stmt->Bind(1, id_hash).Run();
 }
 
-Status SqliteStore::SetUserLanguage(UserId id, std::string_view language) {
-    std::lock_guard lock(writer_mutex_);
-    MH_ASSIGN_OR_RETURN(Statement * stmt, writer_->Cached("UPDATE users SET language = ? WHERE id = ?"));
-    MH_RETURN_IF_ERROR(stmt->Bind(1, language).Bind(2, id.value()).Run());
-    if (writer_->Changes() == 0) return MakeError(Errc::kNotFound, "user not found");
-    return {};
-}
-
-}  // namespace mh::store::sqlite
+}  // namespace mh::store::sql

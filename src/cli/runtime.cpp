@@ -1,7 +1,5 @@
 #include "cli/runtime.hpp"
 
-#include <random>
-
 #include "store/sqlite/open.hpp"
 
 namespace mh::cli {
@@ -23,13 +21,18 @@ tsdb::EngineOptions EngineOptionsFrom(const Config& config, bool read_only) {
 Result<std::unique_ptr<Runtime>> Runtime::Open(Config config, bool read_only) {
     auto runtime = std::make_unique<Runtime>();
     runtime->config = std::move(config);
-    // A random node number keeps ids unique when several processes create rows in one database.
-    std::random_device random;
-    runtime->ids = std::make_unique<IdGenerator>(runtime->clock, random());
+    // The node number is leased below, once the store is open: the migrations make no ids.
+    runtime->ids = std::make_unique<IdGenerator>(runtime->clock, 0);
     store::sqlite::OpenOptions options;
     options.read_only = read_only;
     MH_ASSIGN_OR_RETURN(runtime->store, store::sqlite::Open(runtime->config.storage.path, runtime->clock,
                                                                          *runtime->ids, options));
+    if (!read_only) {
+        MH_ASSIGN_OR_RETURN(runtime->instance,
+                            jobs::InstanceLease::Acquire(runtime->store->leases(), runtime->clock,
+                                                         jobs::ProcessHolderName(), kInstanceLeaseLength));
+        runtime->ids->SetNode(runtime->instance->number());
+    }
     return runtime;
 }
 

@@ -19,6 +19,8 @@
 #include "cli/demo_loggers.hpp"
 #include "cli/frontend.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
+#include "core/worker_pool.hpp"
+#include "jobs/scheduler.hpp"
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
 #include "collect/solarman_collector.hpp"
@@ -198,6 +200,21 @@ std::string CollectorAddress(const Config& config) {
     return (host.empty() ? "localhost" : host) + ":" + std::to_string(config.solarman.port);
 }
 
+// Retention: deletes each tenant's raw samples older than its retention, every retention.purge_interval_s.
+jobs::JobSpec RetentionJob(Runtime& runtime) {
+    const auto interval = std::chrono::seconds(runtime.config.retention.purge_interval_s);
+    return jobs::JobSpec{"retention", interval, std::chrono::minutes(5), true, [&runtime]() -> Status {
+                             MH_ASSIGN_OR_RETURN(auto tenants, runtime.store->tenants().ListTenants());
+                             for (const auto& t : tenants) {
+                                 const auto before = runtime.clock.Now() - date::days(t.raw_retention_days);
+                                 MH_ASSIGN_OR_RETURN(auto purged,
+                                                     runtime.store->chunks().PurgeChunks(t.id, ToMillis(before)));
+                                 if (purged > 0) spdlog::info("retention: {} old samples of {} deleted", purged, t.name);
+                             }
+                             return Ok();
+                         }};
+}
+
 int Serve(const Config& config, bool demo) {
     // Signals are taken by sigwait below, so block them before any thread starts.
     sigset_t signals;
@@ -318,21 +335,17 @@ int Serve(const Config& config, bool demo) {
             spdlog::warn("demo: no simulated OpenDTU: {}", dtu.error().message);
         }
     }
-    // Retention runs in the background at retention.purge_interval_s.
-    std::thread retention([&] {
-        std::unique_lock lock(mutex);
-        while (!cv.wait_for(lock, std::chrono::seconds(config.retention.purge_interval_s), [&] { return stop; })) {
-            lock.unlock();
-            if (auto tenants = runtime.store->tenants().ListTenants()) {
-                for (const auto& t : *tenants) {
-                    const auto before = runtime.clock.Now() - date::days(t.raw_retention_days);
-                    auto purged = runtime.store->chunks().PurgeChunks(t.id, ToMillis(before));
-                    if (purged && *purged > 0) spdlog::info("retention: {} old samples of {} deleted", *purged, t.name);
-                }
-            }
-            lock.lock();
-        }
-    });
+    // Periodic jobs run on the worker pool under leases in the store, so that instances sharing a database run
+    // each once per interval; this instance's own number is renewed by a local job.
+    WorkerPool workers(2);
+    jobs::Scheduler scheduler(runtime.store->leases(), runtime.clock, workers, runtime.instance->holder());
+    scheduler.Add(RetentionJob(runtime));
+    scheduler.Add(jobs::JobSpec{"instance-lease", kInstanceLeaseLength / 3, kInstanceLeaseLength, false, [&runtime]() -> Status {
+                                    MH_ASSIGN_OR_RETURN(std::uint32_t number, runtime.instance->Renew());
+                                    runtime.ids->SetNode(number);
+                                    return Ok();
+                                }});
+    scheduler.Start();
 
     if (demo) {
         std::cout << "\n  Open http://localhost:" << (*server)->port() << "/ and log in as " << kDemoEmail << " / "
@@ -356,7 +369,7 @@ int Serve(const Config& config, bool demo) {
     }
     cv.notify_all();
     if (feeder.joinable()) feeder.join();
-    retention.join();
+    scheduler.Stop();
     if (auto status = runtime.engine->Close(); !status) return Fail(status.error());
     spdlog::info("stopped; every acknowledged sample is stored");
     return 0;

@@ -11,6 +11,16 @@ constexpr std::int64_t kMaxSequence = (std::int64_t{1} << kSequenceBits) - 1;
 IdGenerator::IdGenerator(const Clock& clock, std::uint32_t node)
     : clock_(clock), node_(node & ((1u << kNodeBits) - 1)) {}
 
+void IdGenerator::SetNode(std::uint32_t node) {
+    std::lock_guard lock(mutex_);
+    node_ = node & ((1u << kNodeBits) - 1);
+}
+
+std::uint32_t IdGenerator::node() const {
+    std::lock_guard lock(mutex_);
+    return node_;
+}
+
 std::int64_t IdGenerator::Next() {
     std::lock_guard lock(mutex_);
     std::int64_t ms = ToMillis(clock_.Now()) - kEpochMs;

@@ -38,6 +38,10 @@ class IdGenerator {
   public:
     IdGenerator(const Clock& clock, std::uint32_t node);
     std::int64_t Next();
+    // Switches to another node number (the instance's leased one, jobs::InstanceLease). Ids stay unique as
+    // long as no other process uses the new node.
+    void SetNode(std::uint32_t node);
+    std::uint32_t node() const;
     template <class IdT>
     IdT Next() {
         return IdT{Next()};
@@ -46,7 +50,7 @@ class IdGenerator {
   private:
     const Clock& clock_;
     std::uint32_t node_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::int64_t last_ms_ = -1;
     std::int64_t sequence_ = 0;
 };

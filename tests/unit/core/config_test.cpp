@@ -44,6 +44,20 @@ TEST_F(ConfigTest, FileThenEnvironmentThenOverrides) {
     EXPECT_EQ(config->tsdb.gap_cap_s, 60);             // flag beats environment
 }
 
+// Several instances on one database must sign and check tokens with one secret: it comes from the environment
+// (or the file) the same way on each, and a short one is refused.
+TEST_F(ConfigTest, TheJwtSecretCanComeFromTheEnvironment) {
+    ConfigSources sources;
+    sources.environment = {{"MH_AUTH_JWT_SECRET", std::string(40, 'k')}};
+    auto config = LoadConfig(sources);
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->auth.jwt_secret, std::string(40, 'k'));
+    sources.environment = {{"MH_AUTH_JWT_SECRET", "short"}};
+    auto refused = LoadConfig(sources);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("at least 32"), std::string::npos) << refused.error().message;
+}
+
 TEST_F(ConfigTest, UnknownKeysAreErrorsWithTheirName) {
     auto in_file = LoadConfig({Write("[storage]\npaht = \"x\"\n"), {}, {}});
     ASSERT_FALSE(in_file);

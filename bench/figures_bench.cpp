@@ -23,6 +23,7 @@
 #include "domain/inverter_figures.hpp"
 #include "web/live_hub.hpp"
 #include "web/site.hpp"
+#include "domain/devices.hpp"
 #include "store/sqlite/open.hpp"
 #include "tsdb/engine.hpp"
 
@@ -181,14 +182,15 @@ int Run(int reps) {
     row("energy per month of a year, tenant sum", year_bars, "");
 
     // The web pages over the same data: server time from request to rendered HTML (web::Site, no socket).
-    auto user = (*store)->devices().CreateUser({"bench@example.org", "", "x", false});
+    auto user = (*store)->users().CreateUser({"bench@example.org", "", "x", false});
     Must(user, "user");
-    Must((*store)->SetMember(tenant->id, user->id, Role::kOwner), "member");
+    Must((*store)->users().SetMember(tenant->id, user->id, Role::kOwner), "member");
     const std::string cookie = domain::RandomHex(32);
-    Must((*store)->devices().CreateSession(domain::Sha256Hex(cookie), user->id, domain::RandomHex(16), FromMillis(kNow + kDay)),
+    Must((*store)->auth().CreateSession(domain::Sha256Hex(cookie), user->id, domain::RandomHex(16), FromMillis(kNow + kDay)),
          "session");
     web::LiveHub live;
-    web::Site site(**store, **engine, clock, [](const std::string&, const std::string&, const std::string&) {}, live, {});
+    domain::Devices devices((*store)->devices(), engine->get());
+    web::Site site((*store)->repositories(), **engine, devices, clock, [](const std::string&, const std::string&, const std::string&) {}, live, {});
     std::size_t html_bytes = 0;
     auto page = [&](const std::string& path) {
         return Time(reps, [&] {

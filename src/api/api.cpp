@@ -11,9 +11,10 @@
 
 namespace mh::api {
 
-Api::Api(store::Repositories store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
+Api::Api(store::Repositories store, tsdb::Engine& engine, domain::Devices& devices, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
          ApiOptions options)
     : store_(store),
+      devices_(devices),
       engine_(engine),
       clock_(clock),
       jwt_(jwt),
@@ -213,6 +214,13 @@ void Api::Fail(const std::shared_ptr<Call>& call, const Error& error) {
         spdlog::error("{} {}: {}", net::MethodName(call->request.method), call->request.path, error.message);
     }
     Finish(call, ErrorResponse(error));
+}
+
+void Api::DevicesChanged(const domain::DeviceChange& change) {
+    series_names_.Clear();
+    for (const auto* serial : {&change.serial, &change.old_serial}) {
+        if (!serial->empty()) directory_->Forget(change.source, *serial);
+    }
 }
 
 }  // namespace mh::api

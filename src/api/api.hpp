@@ -26,6 +26,7 @@
 #include "domain/jwt.hpp"
 #include "domain/rate_limiter.hpp"
 #include "net/http.hpp"
+#include "domain/devices.hpp"
 #include "store/database.hpp"
 #include "tsdb/engine.hpp"
 
@@ -48,7 +49,7 @@ using ReadinessCheck = std::function<Status()>;
 
 class Api final : public net::Handler {
   public:
-    Api(store::Repositories store, tsdb::Engine& engine, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
+    Api(store::Repositories store, tsdb::Engine& engine, domain::Devices& devices, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
         ApiOptions options);
     ~Api() override;
 
@@ -66,8 +67,8 @@ class Api final : public net::Handler {
 
     // Forget cached device API keys (a key was revoked elsewhere in this process, e.g. on the web pages).
     void ApiKeysChanged() { api_keys_.Clear(); }
-    // Forget cached series names (a device was deleted elsewhere in this process, e.g. on the web pages).
-    void DevicesChanged() { series_names_.Clear(); }
+    // A device was created, edited, claimed or deleted (domain::Devices tells): forget what the caches hold of it.
+    void DevicesChanged(const domain::DeviceChange& change);
 
     // The OpenAPI 3 document of every route.
     std::string OpenApiJson() const;
@@ -144,6 +145,7 @@ class Api final : public net::Handler {
     void Ingest(const std::shared_ptr<Call>& call, const TenantScope& scope, std::vector<IngestSample> samples);
 
     store::Repositories store_;
+    domain::Devices& devices_;
     tsdb::Engine& engine_;
     const Clock& clock_;
     const domain::JwtIssuer& jwt_;

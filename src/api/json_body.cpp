@@ -1,5 +1,7 @@
 #include "api/json_body.hpp"
 
+#include "domain/devices.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -83,15 +85,11 @@ store::NewDevice DeviceFields::ToNewDevice(std::string_view default_source) cons
 }
 
 Result<DeviceFields> ParseDeviceFields(const json::object& body) {
-    static constexpr std::string_view kSources[] = {"generic", "solarman", "opendtu", "solaredge", "usms", "fablab", "demo"};
     DeviceFields f;
     MH_ASSIGN_OR_RETURN(f.update.name, OptionalString(body, "name", 128));
     if (f.update.name && f.update.name->empty()) return MakeError(Errc::kInvalidArgument, "name: must not be empty");
     MH_ASSIGN_OR_RETURN(f.source, OptionalString(body, "source", 32));
-    if (f.source && std::find(std::begin(kSources), std::end(kSources), *f.source) == std::end(kSources)) {
-        return MakeError(Errc::kInvalidArgument,
-                         "source: must be one of generic, solarman, opendtu, solaredge, usms, fablab, demo");
-    }
+    if (f.source) MH_RETURN_IF_ERROR(domain::Devices::CheckSource(*f.source));
     MH_ASSIGN_OR_RETURN(f.update.serial, OptionalString(body, "serial", 64));
     MH_ASSIGN_OR_RETURN(f.update.model, OptionalString(body, "model", 64));
     MH_ASSIGN_OR_RETURN(f.update.poll_address, OptionalString(body, "poll_address", 128));

@@ -179,7 +179,7 @@ void Api::AddDeviceRoutes() {
             auto fields = ParseDeviceFields(*body);
             if (!fields) return Fail(call, fields.error());
             if (!fields->update.name) return Fail(call, MakeError(Errc::kInvalidArgument, "name: is required"));
-            auto device = store_.devices().CreateDevice(*scope, fields->ToNewDevice("generic"));
+            auto device = devices_.Create(*scope, fields->ToNewDevice("generic"));
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });
@@ -224,7 +224,7 @@ void Api::AddDeviceRoutes() {
             }
             std::optional<std::string_view> wanted_source;
             if (*source) wanted_source = **source;
-            auto device = store_.devices().ClaimDevice(*scope, *serial, wanted_source, name->value_or(""));
+            auto device = devices_.Claim(*scope, *serial, wanted_source, name->value_or(""));
             if (!device) return Fail(call, device.error());
             Finish(call, JsonResponse(201, View(*device)));
         });
@@ -260,7 +260,7 @@ void Api::AddDeviceRoutes() {
             if (fields->source) {
                 return Fail(call, MakeError(Errc::kInvalidArgument, "source: cannot change; delete and re-add the device"));
             }
-            if (auto status = store_.devices().UpdateDevice(*scope, DeviceId{*id}, fields->update); !status) {
+            if (auto status = devices_.Update(*scope, DeviceId{*id}, fields->update); !status) {
                 return Fail(call, status.error());
             }
             auto device = store_.devices().GetDevice(*scope, DeviceId{*id});
@@ -274,10 +274,7 @@ void Api::AddDeviceRoutes() {
             if (!scope) return Fail(call, scope.error());
             auto id = ParseId(call->params.at("device"), "device");
             if (!id) return Fail(call, id.error());
-            if (auto status = domain::DeleteDevice(store_, engine_, *scope, DeviceId{*id}); !status) {
-                return Fail(call, status.error());
-            }
-            DevicesChanged();
+            if (auto status = devices_.Delete(*scope, DeviceId{*id}); !status) return Fail(call, status.error());
             Finish(call, net::Response::Json(200, R"({"deleted":true})"));
         });
 

@@ -8,6 +8,7 @@
 #include "cli/table.hpp"
 #include "core/time_zone.hpp"
 #include "domain/access.hpp"
+#include "domain/devices.hpp"
 #include "domain/passwords.hpp"
 
 namespace mh::cli {
@@ -236,7 +237,7 @@ void AddDevice(CLI::App& app, Action& action) {
             store::NewDevice fresh{args->name, args->source, args->serial, args->model, args->poll};
             fresh.rated_power_w = args->rated_power;
             fresh.mppt_count = args->mppts;
-            MH_ASSIGN_OR_RETURN(auto d, rt.store->devices().CreateDevice(scope, fresh));
+            MH_ASSIGN_OR_RETURN(auto d, domain::Devices(rt.store->devices(), nullptr).Create(scope, fresh));
             std::cout << "device " << d.name << " created (id " << d.id.value() << ")\n";
             return Ok();
         });
@@ -272,7 +273,7 @@ void AddDevice(CLI::App& app, Action& action) {
     edit->callback([&action, args, edit_args] {
         action = WithRuntime(false, [args, edit_args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
-            MH_RETURN_IF_ERROR(rt.store->devices().UpdateDevice(Access::ForOperator(t.id), DeviceId{args->id}, *edit_args));
+            MH_RETURN_IF_ERROR(domain::Devices(rt.store->devices(), nullptr).Update(Access::ForOperator(t.id), DeviceId{args->id}, *edit_args));
             std::cout << "device " << args->id << " updated\n";
             return Ok();
         });
@@ -306,7 +307,7 @@ void AddDevice(CLI::App& app, Action& action) {
             std::optional<std::string_view> source;
             if (source_given) source = args->source;
             MH_ASSIGN_OR_RETURN(auto d,
-                                rt.store->devices().ClaimDevice(Access::ForOperator(t.id), args->serial, source, args->name));
+                                domain::Devices(rt.store->devices(), nullptr).Claim(Access::ForOperator(t.id), args->serial, source, args->name));
             std::cout << d.source << " device " << d.serial << " is now '" << d.name << "' of " << t.name << " (id "
                       << d.id.value() << ")\n";
             return Ok();
@@ -319,7 +320,7 @@ void AddDevice(CLI::App& app, Action& action) {
     del->callback([&action, args] {
         action = WithRuntime(false, [args](Runtime& rt) -> Status {
             MH_ASSIGN_OR_RETURN(auto t, rt.Tenant(args->tenant));
-            MH_RETURN_IF_ERROR(rt.store->devices().DeleteDevice(Access::ForOperator(t.id), DeviceId{args->id}));
+            MH_RETURN_IF_ERROR(domain::Devices(rt.store->devices(), nullptr).Delete(Access::ForOperator(t.id), DeviceId{args->id}));
             std::cout << "device " << args->id << " deleted\n";
             return Ok();
         });

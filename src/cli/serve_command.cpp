@@ -251,7 +251,10 @@ int Serve(const Config& config, bool demo) {
             spdlog::info("e-mail to {} (no SMTP server configured): {}\n{}", to, subject, body);
         }
     };
-    api::Api api(runtime.store->repositories(), *runtime.engine, runtime.clock, jwt, mail, api_options);
+    // Every device change goes through `devices`, which tells the caches that hold devices (API, collectors).
+    domain::Devices devices(runtime.store->devices(), runtime.engine.get());
+    api::Api api(runtime.store->repositories(), *runtime.engine, devices, runtime.clock, jwt, mail, api_options);
+    devices.AddListener([&api](const domain::DeviceChange& change) { api.DevicesChanged(change); });
     // Committed samples reach the open dashboards through the live hub.
     web::LiveHub live;
     runtime.engine->SetCommitListener(
@@ -263,8 +266,7 @@ int Serve(const Config& config, bool demo) {
     site_options.login_attempts_per_minute = config.auth.login_attempts_per_minute;
     site_options.collector_address = CollectorAddress(config);
     site_options.api_keys_changed = [&api] { api.ApiKeysChanged(); };
-    site_options.devices_changed = [&api] { api.DevicesChanged(); };
-    web::Site site(runtime.store->repositories(), *runtime.engine, runtime.clock, mail, live, site_options);
+    web::Site site(runtime.store->repositories(), *runtime.engine, devices, runtime.clock, mail, live, site_options);
     Frontend frontend(site, api);
     auto server = net::HttpServer::Start(ServerOptionsFrom(config), frontend);
     if (!server) return Fail(server.error());
@@ -282,6 +284,11 @@ int Serve(const Config& config, bool demo) {
     std::optional<collect::SolarmanPollers> pollers;
     if (config.solarman.enabled) {
         collector.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, solarman_options);
+        devices.AddListener([&collector](const domain::DeviceChange& change) {
+            for (const auto* serial : {&change.serial, &change.old_serial}) {
+                if (collector && !serial->empty()) collector->Forget(change.source, *serial);
+            }
+        });
         auto started = net::StreamServer::Start(SolarmanListenOptions(config), *collector);
         if (!started) return Fail(started.error());
         loggers = std::move(*started);
@@ -291,6 +298,11 @@ int Serve(const Config& config, bool demo) {
         poll_options.interval = std::chrono::seconds(config.solarman.poll_interval_s);
         poll_options.rescan = std::chrono::seconds(config.solarman.poll_rescan_s);
         pollers.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, poll_options);
+        devices.AddListener([&pollers](const domain::DeviceChange& change) {
+            for (const auto* serial : {&change.serial, &change.old_serial}) {
+                if (pollers && !serial->empty()) pollers->Forget(change.source, *serial);
+            }
+        });
     }
     auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api);
     if (!opendtu_mqtt) return Fail(opendtu_mqtt.error());

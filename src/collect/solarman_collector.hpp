@@ -77,6 +77,9 @@ class SolarmanCollector final : public net::StreamHandler {
 
     class Connection;  // solarman_connection.cpp
 
+    // A device with this serial was registered, edited or deleted: the next frame looks it up afresh.
+    void Forget(std::string_view source, std::string_view serial) { directory_.Forget(source, serial); }
+
   private:
     friend class Connection;
     struct Counters {

@@ -35,6 +35,9 @@ class SolarmanPollers {
 
     std::size_t active() const;
 
+    // A device with this serial was registered, edited or deleted: the next frame looks it up afresh.
+    void Forget(std::string_view source, std::string_view serial) { directory_.Forget(source, serial); }
+
   private:
     struct Running;
     void Rescan();

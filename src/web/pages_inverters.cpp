@@ -222,7 +222,7 @@ void Site::AddInverterPages() {
             if (!fields.update.name || fields.update.name->empty()) {
                 return MakeError(Errc::kInvalidArgument, "name: " + std::string(call.texts->Text("field_required")));
             }
-            return store_.devices().CreateDevice(*scope, fields.ToNewDevice("solarman"));
+            return devices_.Create(*scope, fields.ToNewDevice("solarman"));
         };
         auto device = create();
         if (!device) {
@@ -257,7 +257,7 @@ void Site::AddInverterPages() {
         const auto id = DeviceParam(call.params);
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
         auto fields = DeviceFieldsOf(call.form, false);
-        Status status = fields ? store_.devices().UpdateDevice(*scope, *id, fields->update) : Status(fields.error());
+        Status status = fields ? devices_.Update(*scope, *id, fields->update) : Status(fields.error());
         if (!status) {
             json::object values = DeviceFormValues(call.form);
             values["id"] = call.params.at("device");
@@ -273,10 +273,7 @@ void Site::AddInverterPages() {
         if (!scope) return ErrorPage(call, scope.error());
         const auto id = DeviceParam(call.params);
         if (!id) return ErrorPage(call, 404, call.texts->Text("error_not_found"));
-        if (auto status = domain::DeleteDevice(store_, engine_, *scope, *id); !status) {
-            return ErrorPage(call, status.error());
-        }
-        if (options_.devices_changed) options_.devices_changed();
+        if (auto status = devices_.Delete(*scope, *id); !status) return ErrorPage(call, status.error());
         return Redirect(call, "/t/" + call.params.at("tenant") + "/inverters");
     });
 
@@ -323,7 +320,7 @@ void Site::AddInverterPages() {
         auto scope = WriteScopeFor(call);
         if (!scope) return ErrorPage(call, scope.error());
         const std::string source = call.form.Get("source");
-        auto device = store_.devices().ClaimDevice(*scope, call.form.Get("serial"),
+        auto device = devices_.Claim(*scope, call.form.Get("serial"),
                                          source.empty() ? std::nullopt : std::optional<std::string_view>(source),
                                          call.form.Get("name"));
         if (!device) return ErrorPage(call, device.error());

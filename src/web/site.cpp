@@ -42,9 +42,10 @@ bool SameSecret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Site::Site(store::Repositories store, tsdb::Engine& engine, const Clock& clock, domain::SendMail mail, LiveHub& live,
+Site::Site(store::Repositories store, tsdb::Engine& engine, domain::Devices& devices, const Clock& clock, domain::SendMail mail, LiveHub& live,
            SiteOptions options)
     : store_(store),
+      devices_(devices),
       engine_(engine),
       clock_(clock),
       accounts_(store, clock, std::move(mail), options.public_url),

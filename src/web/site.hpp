@@ -21,6 +21,7 @@
 #include "domain/accounts.hpp"
 #include "domain/rate_limiter.hpp"
 #include "net/http.hpp"
+#include "domain/devices.hpp"
 #include "store/database.hpp"
 #include "tsdb/engine.hpp"
 #include "web/assets.hpp"
@@ -38,12 +39,11 @@ struct SiteOptions {
     std::int64_t login_attempts_per_minute = 5;  // per IP and per account
     std::string collector_address;               // "host:port" of the Solarman collector, for the empty states
     std::function<void()> api_keys_changed;      // tells the API's key cache that a key was revoked
-    std::function<void()> devices_changed;       // tells the API's series name cache that a device was deleted
 };
 
 class Site final : public net::Handler {
   public:
-    Site(store::Repositories store, tsdb::Engine& engine, const Clock& clock, domain::SendMail mail, LiveHub& live,
+    Site(store::Repositories store, tsdb::Engine& engine, domain::Devices& devices, const Clock& clock, domain::SendMail mail, LiveHub& live,
          SiteOptions options);
     ~Site() override;
 
@@ -102,6 +102,7 @@ class Site final : public net::Handler {
     std::string TooManyAttempts(const Call& call, std::int64_t retry_after_s) const;
 
     store::Repositories store_;
+    domain::Devices& devices_;
     tsdb::Engine& engine_;
     const Clock& clock_;
     domain::Accounts accounts_;

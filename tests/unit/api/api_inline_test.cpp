@@ -109,12 +109,18 @@ TEST_F(ApiCachesTest, WritesToADeletedDevicesSeriesAreRefused) {
     auto engine = std::move(*tsdb::Engine::Open(store_->chunks(), clock_, options));
     const std::vector<tsdb::SeriesSample> one{{power_, kT0, 1.0}};
     ASSERT_TRUE(engine->Write(Scope(), one));  // the engine now has the series' facts in memory
-    ASSERT_TRUE(domain::DeleteDevice(store_->repositories(), *engine, Scope(), device_));
+    domain::Devices devices(store_->devices(), engine.get());
+    std::vector<domain::DeviceChange> heard;
+    devices.AddListener([&](const domain::DeviceChange& change) { heard.push_back(change); });
+    ASSERT_TRUE(devices.Delete(Scope(), device_));
+    ASSERT_EQ(heard.size(), 1u);
+    EXPECT_EQ(heard[0].kind, domain::DeviceChange::Kind::kDeleted);
+    EXPECT_EQ(heard[0].device, device_);
     const std::vector<tsdb::SeriesSample> later{{power_, kT0 + 1000, 2.0}};
     auto refused = engine->Write(Scope(), later);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Errc::kNotFound);
-    auto again = domain::DeleteDevice(store_->repositories(), *engine, Scope(), device_);
+    auto again = devices.Delete(Scope(), device_);
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code, Errc::kNotFound);
 }
@@ -127,8 +133,9 @@ class ApiInlineTest : public ApiCachesTest {
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
         engine_ = std::move(*tsdb::Engine::Open(store_->chunks(), clock_, options));
+        devices_ = std::make_unique<domain::Devices>(store_->devices(), engine_.get());
         api_ = std::make_unique<Api>(
-            store_->repositories(), *engine_, clock_, jwt_, [](const std::string&, const std::string&, const std::string&) {},
+            store_->repositories(), *engine_, *devices_, clock_, jwt_, [](const std::string&, const std::string&, const std::string&) {},
             ApiOptions{});
     }
 
@@ -151,6 +158,7 @@ class ApiInlineTest : public ApiCachesTest {
 
     domain::JwtIssuer jwt_{std::string(64, 's')};
     std::unique_ptr<tsdb::Engine> engine_;
+    std::unique_ptr<domain::Devices> devices_;
     std::unique_ptr<Api> api_;
 };
 

@@ -241,9 +241,14 @@ bool IsLoopbackHost(std::string_view host) {
 // A host name, an IPv4 address or an IPv6 address (bracketed or not): nothing that could change the URL it goes in.
 bool IsHost(std::string_view host) {
     if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-    return !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == ':';
-    });
+    if (host.empty() || host.size() > 253) return false;
+    if (std::count(host.begin(), host.end(), ':') >= 2) {  // IPv6: hex digits, colons, maybe a dotted IPv4 tail
+        return std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+        });
+    }
+    return std::all_of(host.begin(), host.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-'; });
 }
 
 bool IsAddress(std::string_view address) {

@@ -51,11 +51,11 @@ struct HttpResponse {
 };
 
 struct HttpClientOptions {
-    std::chrono::milliseconds connect_timeout{10'000};  // TCP and TLS handshake
-    std::chrono::milliseconds total_timeout{60'000};    // the whole call, redirects included
-    std::size_t max_response_bytes = 16 * 1024 * 1024;  // decoded body; beyond it the transfer is aborted
-    std::size_t max_header_bytes = 256 * 1024;          // all response headers of one call together
-    int max_redirects = 5;                              // followed at most; more is an error
+    std::chrono::milliseconds connect_timeout{10'000};               // TCP and TLS handshake
+    std::chrono::milliseconds total_timeout{60'000};                 // the whole call, redirects included
+    std::size_t max_response_bytes = std::size_t{16} * 1024 * 1024;  // decoded body; beyond it the transfer is aborted
+    std::size_t max_header_bytes = std::size_t{256} * 1024;          // all response headers of one call together
+    int max_redirects = 5;                                           // followed at most; more is an error
     // PEM file of the certificate authorities to trust; empty: the system's store. Verification of the server's
     // certificate and host name is always on: there is deliberately no switch to turn it off.
     std::string ca_file;

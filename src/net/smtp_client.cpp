@@ -30,13 +30,18 @@ bool IsAddress(std::string_view address) {
 
 bool IsHost(std::string_view host) {
     if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-    return !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == ':';
-    });
+    if (host.empty() || host.size() > 253) return false;
+    if (std::count(host.begin(), host.end(), ':') >= 2) {  // IPv6: hex digits, colons, maybe a dotted IPv4 tail
+        return std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+        });
+    }
+    return std::all_of(host.begin(), host.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-'; });
 }
 
 std::string Base64(std::string_view bytes) {
-    static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static constexpr std::string_view kDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     for (std::size_t i = 0; i < bytes.size(); i += 3) {
         const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
@@ -212,7 +217,7 @@ Status SendMail(const SmtpOptions& options, const MailMessage& message, Timestam
     const std::string url =
         fmt::format("{}://{}{}{}:{}/{}", options.security == MailSecurity::kTls ? "smtps" : "smtp", bracket ? "[" : "",
                     options.host, bracket ? "]" : "", options.port, options.helo_name);
-    Attempt attempt{payload, stop, {}, {}, {}};
+    Attempt attempt{payload, std::move(stop), {}, {}, {}};
     std::array<char, CURL_ERROR_SIZE> detail{};
     CURL* c = easy.get();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());

@@ -310,7 +310,8 @@ SmtpTestServer& MailServer() {
 }
 
 // Signs up new@example.org on `server`, takes the link from the mail that arrives, and verifies with it.
-void SignUpAndVerifyByMail(ServerProcess& server, const std::string& smtp_server, const std::string& login) {
+void SignUpAndVerifyByMail(ServerProcess& server, const std::string& smtp_server, const std::string& login,
+                           const std::string& from_header) {
     const auto before = MailServer().events();
     HttpClient client(server.port());
     auto signup =
@@ -321,6 +322,7 @@ void SignUpAndVerifyByMail(ServerProcess& server, const std::string& smtp_server
     EXPECT_EQ(mail.login, login);
     EXPECT_EQ(mail.rcpt_tos, std::vector<std::string>{"new@example.org"});
     EXPECT_EQ(mail.mail_from, "meterhub@example.org");
+    EXPECT_TRUE(mail.data.starts_with("From: " + from_header + "\r\n")) << mail.data;
     const auto at = mail.data.find("token=");
     ASSERT_NE(at, std::string::npos) << mail.data;
     const std::string token = mail.data.substr(at + 6, mail.data.find_first_of("\r\n", at) - at - 6);
@@ -336,7 +338,7 @@ TEST(ApiMail, SignUpSendsTheVerificationLinkThroughStartTlsWithALogin) {
          "mail.security=starttls", "--set", std::string("mail.username=") + SmtpTestServer::kUser, "--set",
          std::string("mail.password=") + SmtpTestServer::kPassword, "--set", "mail.ca_file=" + MailServer().ca_file(),
          "--set", "mail.from=meterhub@example.org", "--set", "mail.from_name=Deye Hard"});
-    SignUpAndVerifyByMail(server, "starttls", SmtpTestServer::kUser);
+    SignUpAndVerifyByMail(server, "starttls", SmtpTestServer::kUser, "\"Deye Hard\" <meterhub@example.org>");
 }
 
 // The deprecated [smtp] keys keep their old meaning: plain SMTP to a relay, no login.
@@ -345,7 +347,7 @@ TEST(ApiMail, TheDeprecatedSmtpKeysStillReachAPlainRelay) {
     ServerProcess server({"--set", "smtp.host=127.0.0.1", "--set",
                           "smtp.port=" + std::to_string(MailServer().port("plain")), "--set",
                           "smtp.from=meterhub@example.org"});
-    SignUpAndVerifyByMail(server, "plain", "");
+    SignUpAndVerifyByMail(server, "plain", "", "meterhub@example.org");
 }
 
 TEST(ApiLimits, LoginIsRateLimited) {

@@ -154,6 +154,9 @@ TEST_F(ConfigTest, MailSettingsThatCannotWorkAreRefused) {
     EXPECT_EQ(refused({"mail.host=127.0.0.1", "mail.security=none", "mail.username=u", "mail.password=p"}), "accepted")
         << "a login without TLS to this machine never crosses the network";
     EXPECT_NE(refused({"mail.host=smtp.example.com/x?y"}).find("mail.host"), std::string::npos);
+    EXPECT_NE(refused({"mail.host=smtp.example.com:25"}).find("mail.host"), std::string::npos)
+        << "the port is mail.port";
+    EXPECT_EQ(refused({"mail.host=::1"}), "accepted");
     EXPECT_NE(refused({"mail.host=smtp.example.com", "mail.from=not an address"}).find("mail.from"), std::string::npos);
     EXPECT_NE(refused({"mail.port=0"}).find("mail.port"), std::string::npos);
     EXPECT_NE(refused({"mail.timeout_s=0"}).find("mail.timeout_s"), std::string::npos);

@@ -77,7 +77,7 @@ TEST(HttpClient, GetAndPostCarryHeadersAndBodies) {
 
     HttpRequest post = Get(Local().http + "/echo?x=1");
     post.method = "POST";
-    post.headers = {{"Content-Type", "application/json"}, {"X-Test", "a value"}};
+    post.headers = {{"Content-Type", "application/json"}, {"X-Test", "a value"}, {"X-Empty", ""}};
     post.body = R"({"a":1})";
     auto r = client->Send(post);
     ASSERT_TRUE(r) << r.error().message;
@@ -92,6 +92,7 @@ TEST(HttpClient, GetAndPostCarryHeadersAndBodies) {
     EXPECT_EQ(echo.at("body"), R"({"a":1})");
     const auto& headers = echo.at("headers").as_object();
     EXPECT_EQ(headers.at("x-test"), "a value");
+    EXPECT_EQ(headers.at("x-empty"), "") << "a header with an empty value is sent, not dropped";
     EXPECT_EQ(headers.at("content-type"), "application/json");
     EXPECT_EQ(headers.at("user-agent"), "meterhub-test/1");
     EXPECT_FALSE(headers.contains("expect")) << "no 100-continue round trip";

@@ -88,6 +88,7 @@ int Main(int argc, char** argv) {
     auto config = LoadConfig(sources);
     if (!config) return Fail(config.error());
     SetUpLogging(config->log);
+    for (const auto& warning : config->warnings) spdlog::warn("{}", warning);
     if (!action) return Fail("no command given; see meterhub --help");
     try {
         return action(*config);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -237,16 +238,26 @@ int Serve(const Config& config, bool demo) {
     api_options.public_url = config.http.public_url;
     api_options.cookie_secure = config.auth.cookie_secure;
     std::unique_ptr<net::MailOutbox> outbox;
-    if (!config.smtp.host.empty()) {
+    if (!config.mail.host.empty()) {
         net::OutboxOptions mail_options;
-        mail_options.smtp.host = config.smtp.host;
-        mail_options.smtp.port = static_cast<std::uint16_t>(config.smtp.port);
+        mail_options.smtp.host = config.mail.host;
+        mail_options.smtp.port = static_cast<std::uint16_t>(config.mail.port);
+        mail_options.smtp.security = net::ParseMailSecurity(config.mail.security).value();  // validated
+        mail_options.smtp.username = config.mail.username;
+        mail_options.smtp.password = config.mail.password;
+        mail_options.smtp.ca_file = config.mail.ca_file;
+        mail_options.smtp.timeout = std::chrono::seconds(config.mail.timeout_s);
+        if (!config.mail.ca_file.empty() && ::access(config.mail.ca_file.c_str(), R_OK) != 0) {
+            return Fail("config: mail.ca_file " + config.mail.ca_file + " cannot be read");
+        }
         outbox = std::make_unique<net::MailOutbox>(mail_options, runtime.clock);
+        spdlog::info("e-mails go through {}:{} (security {}{})", config.mail.host, config.mail.port,
+                     config.mail.security, config.mail.username.empty() ? ", no login" : ", login");
     }
-    auto mail = [&outbox, from = config.smtp.from](const std::string& to, const std::string& subject,
-                                                   const std::string& body) {
+    auto mail = [&outbox, from = config.mail.from, from_name = config.mail.from_name](
+                    const std::string& to, const std::string& subject, const std::string& body) {
         if (outbox) {
-            outbox->Post({from, to, subject, body});
+            outbox->Post({from, to, subject, body, from_name});
         } else {
             spdlog::info("e-mail to {} (no SMTP server configured): {}\n{}", to, subject, body);
         }

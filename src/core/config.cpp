@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <functional>
+#include <set>
 #include <variant>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -56,9 +57,15 @@ std::vector<Field> Fields(Config& c) {
         {"mqtt.reconnect_max_s", &c.mqtt.reconnect_max_s},
         {"opendtu.mqtt", &c.opendtu.mqtt},
         {"opendtu.base_topic", &c.opendtu.base_topic},
-        {"smtp.host", &c.smtp.host},
-        {"smtp.port", &c.smtp.port},
-        {"smtp.from", &c.smtp.from},
+        {"mail.host", &c.mail.host},
+        {"mail.port", &c.mail.port},
+        {"mail.security", &c.mail.security},
+        {"mail.username", &c.mail.username},
+        {"mail.password", &c.mail.password},
+        {"mail.from", &c.mail.from},
+        {"mail.from_name", &c.mail.from_name},
+        {"mail.ca_file", &c.mail.ca_file},
+        {"mail.timeout_s", &c.mail.timeout_s},
         {"tsdb.checkpoint_interval_s", &c.tsdb.checkpoint_interval_s},
         {"tsdb.checkpoint_log_mb", &c.tsdb.checkpoint_log_mb},
         {"tsdb.max_queue_samples", &c.tsdb.max_queue_samples},
@@ -74,10 +81,57 @@ std::vector<Field> Fields(Config& c) {
     };
 }
 
+// Deprecated spellings that are still read: each sets the key it stands for, with a warning. [smtp] belonged to the
+// hand-written plain-SMTP client; a config that uses it keeps that client's defaults (port 25, no TLS) unless
+// mail.port and mail.security say otherwise, so an old relay setup goes on working unchanged.
+struct Alias {
+    std::string_view old_key;
+    std::string_view key;
+};
+constexpr Alias kAliases[] = {
+    {"smtp.host", "mail.host"},
+    {"smtp.port", "mail.port"},
+    {"smtp.from", "mail.from"},
+};
+
 Field* FindField(std::vector<Field>& fields, std::string_view key) {
     auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.key == key; });
     return it == fields.end() ? nullptr : &*it;
 }
+
+// What loading has seen so far, across sources.
+struct Loading {
+    std::vector<Field> fields;
+    std::set<std::string> assigned;  // keys set by any source (aliases counted as the key they stand for)
+    std::map<std::string, std::string, std::less<>> spelled;  // this source: key -> the spelling it used
+    std::vector<std::string> warnings;
+    bool legacy_smtp = false;
+
+    void NextSource() { spelled.clear(); }
+
+    // The field `key` (or the deprecated alias `key`) names; nullptr when it names none. An error when one source
+    // sets a key under both of its names.
+    Result<Field*> Resolve(std::string_view key, const std::string& origin) {
+        std::string_view canonical = key;
+        const auto alias =
+            std::find_if(std::begin(kAliases), std::end(kAliases), [&](const Alias& a) { return a.old_key == key; });
+        if (alias != std::end(kAliases)) canonical = alias->key;
+        Field* field = FindField(fields, canonical);
+        if (field == nullptr) return field;
+        auto [it, inserted] = spelled.emplace(std::string(canonical), std::string(key));
+        if (!inserted && it->second != key) {
+            return MakeError(Errc::kInvalidArgument, origin + ": both " + it->second + " and " + std::string(key) +
+                                                         " are set; keep " + std::string(canonical) + " only");
+        }
+        if (alias != std::end(kAliases)) {
+            legacy_smtp = true;
+            warnings.push_back(origin + ": " + std::string(key) + " is deprecated; use " + std::string(canonical) +
+                               " (the [mail] section)");
+        }
+        assigned.insert(std::string(canonical));
+        return field;
+    }
+};
 
 // Sets a field from text (environment variables and --set overrides).
 Status SetFromText(const Field& field, std::string_view text, const std::string& origin) {
@@ -138,7 +192,7 @@ Status SetFromToml(const Field& field, const toml::node& node, const std::string
         field.ref);
 }
 
-Status ApplyFile(std::vector<Field>& fields, const std::string& path) {
+Status ApplyFile(Loading& loading, const std::string& path) {
     toml::table root;
     try {
         root = toml::parse_file(path);
@@ -156,7 +210,9 @@ Status ApplyFile(std::vector<Field>& fields, const std::string& path) {
         }
         for (const auto& [key, value] : *table) {
             const std::string full = std::string(section.str()) + "." + std::string(key.str());
-            Field* field = FindField(fields, full);
+            auto resolved = loading.Resolve(full, path);
+            if (!resolved) return std::move(resolved).error();
+            Field* field = *resolved;
             if (field == nullptr) {
                 return MakeError(Errc::kInvalidArgument, path + ":" + std::to_string(value.source().begin.line) +
                                                              ": unknown key '" + full + "'");
@@ -178,6 +234,55 @@ bool IsReservedVariable(std::string_view name) {
     return name == "MH_CONFIG" || name.starts_with("MH_USMS_") || name.starts_with("MH_TEST_");
 }
 
+bool IsLoopbackHost(std::string_view host) {
+    return host == "localhost" || host.starts_with("127.") || host == "::1" || host == "[::1]";
+}
+
+// A host name, an IPv4 address or an IPv6 address (bracketed or not): nothing that could change the URL it goes in.
+bool IsHost(std::string_view host) {
+    if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+    if (host.empty() || host.size() > 253) return false;
+    if (std::count(host.begin(), host.end(), ':') >= 2) {  // IPv6: hex digits, colons, maybe a dotted IPv4 tail
+        return std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+        });
+    }
+    return std::all_of(host.begin(), host.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-'; });
+}
+
+bool IsAddress(std::string_view address) {
+    const auto at = address.find('@');
+    return at != std::string_view::npos && at > 0 && at + 1 < address.size() && address.size() <= 254 &&
+           std::none_of(address.begin(), address.end(), [](char c) {
+               return static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == 0x7f;
+           });
+}
+
+Status ValidateMail(const MailConfig& mail) {
+    auto fail = [](std::string message) { return MakeError(Errc::kInvalidArgument, "config: " + std::move(message)); };
+    if (mail.port < 1 || mail.port > 65535) return fail("mail.port must be 1..65535");
+    if (mail.security != "starttls" && mail.security != "tls" && mail.security != "none") {
+        return fail("mail.security must be starttls, tls or none (got '" + mail.security + "')");
+    }
+    if (mail.timeout_s < 1 || mail.timeout_s > 600) return fail("mail.timeout_s must be 1..600");
+    if (mail.username.empty() != mail.password.empty()) {
+        return fail("mail.username and mail.password go together: set both to log in, or neither");
+    }
+    if (mail.host.empty()) return Ok();  // mails go to the log; the rest is not used
+    if (!IsHost(mail.host)) return fail("mail.host must be a host name or an IP address (got '" + mail.host + "')");
+    // A password in clear text over the network is refused; to a server on this machine it never leaves the host.
+    if (!mail.username.empty() && mail.security == "none" && !IsLoopbackHost(mail.host)) {
+        return fail("mail.security = none would send mail.password unencrypted to " + mail.host +
+                    "; use starttls or tls (a login without TLS is allowed only to a server on this machine)");
+    }
+    if (!IsAddress(mail.from)) return fail("mail.from must be an e-mail address (got '" + mail.from + "')");
+    if (mail.from_name.size() > 100 || mail.from_name.find_first_of("\r\n") != std::string::npos) {
+        return fail("mail.from_name must be one line of at most 100 bytes");
+    }
+    return Ok();
+}
+
 std::string ToToml(const FieldRef& ref) {
     return std::visit(
         [](auto* v) -> std::string {
@@ -191,6 +296,17 @@ std::string ToToml(const FieldRef& ref) {
             }
         },
         ref);
+}
+
+// The key whose variable MH_<SECTION>_<KEY> is `name` (deprecated aliases included); empty when none.
+std::string KeyOfVariable(const std::vector<Field>& fields, const std::string& name) {
+    for (const auto& field : fields) {
+        if (EnvName(field.key) == name) return field.key;
+    }
+    for (const auto& alias : kAliases) {
+        if (EnvName(std::string(alias.old_key)) == name) return std::string(alias.old_key);
+    }
+    return "";
 }
 
 }  // namespace
@@ -209,30 +325,49 @@ std::map<std::string, std::string> ReadEnvironment() {
 
 Result<Config> LoadConfig(const ConfigSources& sources) {
     Config config;
-    auto fields = Fields(config);
-    if (!sources.file.empty()) MH_RETURN_IF_ERROR(ApplyFile(fields, sources.file));
+    Loading loading{Fields(config)};
+    if (!sources.file.empty()) MH_RETURN_IF_ERROR(ApplyFile(loading, sources.file));
 
+    loading.NextSource();
     for (const auto& [name, value] : sources.environment) {
         if (IsReservedVariable(name)) continue;
-        auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return EnvName(f.key) == name; });
-        if (it == fields.end()) {
+        const std::string key = KeyOfVariable(loading.fields, name);
+        auto field = loading.Resolve(key, "environment");
+        if (!field) return std::move(field).error();
+        if (key.empty() || *field == nullptr) {
             return MakeError(Errc::kInvalidArgument, "environment: unknown variable " + name +
                                                          " (settings are MH_<SECTION>_<KEY>, e.g. MH_STORAGE_PATH)");
         }
-        MH_RETURN_IF_ERROR(SetFromText(*it, value, "environment " + name));
+        MH_RETURN_IF_ERROR(SetFromText(**field, value, "environment " + name));
     }
 
+    loading.NextSource();
     for (const auto& override_text : sources.overrides) {
         const auto eq = override_text.find('=');
         if (eq == std::string::npos) {
             return MakeError(Errc::kInvalidArgument, "--set '" + override_text + "': expected section.key=value");
         }
         const std::string key = override_text.substr(0, eq);
-        Field* field = FindField(fields, key);
-        if (field == nullptr) return MakeError(Errc::kInvalidArgument, "--set: unknown key '" + key + "'");
-        MH_RETURN_IF_ERROR(SetFromText(*field, std::string_view(override_text).substr(eq + 1), "--set"));
+        auto field = loading.Resolve(key, "--set");
+        if (!field) return std::move(field).error();
+        if (*field == nullptr) return MakeError(Errc::kInvalidArgument, "--set: unknown key '" + key + "'");
+        MH_RETURN_IF_ERROR(SetFromText(**field, std::string_view(override_text).substr(eq + 1), "--set"));
     }
 
+    if (loading.legacy_smtp) {
+        const bool port = loading.assigned.contains("mail.port");
+        const bool security = loading.assigned.contains("mail.security");
+        if (!port) config.mail.port = 25;
+        if (!security) config.mail.security = "none";
+        if (!port || !security) {
+            const std::string defaults = !port && !security ? "mail.port defaults to 25 and mail.security to none"
+                                         : !port            ? "mail.port defaults to 25"
+                                                            : "mail.security defaults to none";
+            loading.warnings.push_back("config: with the deprecated [smtp] keys, " + defaults +
+                                       ", as before; set them in [mail] to change that");
+        }
+    }
+    config.warnings = std::move(loading.warnings);
     MH_RETURN_IF_ERROR(config.Validate());
     return config;
 }
@@ -258,7 +393,7 @@ Status Config::Validate() const {
     if (auth.token_lifetime_s < 60) return fail("auth.token_lifetime_s must be at least 60");
     if (auth.login_attempts_per_minute < 1) return fail("auth.login_attempts_per_minute must be at least 1");
     if (auth.api_requests_per_minute < 1) return fail("auth.api_requests_per_minute must be at least 1");
-    if (smtp.port < 1 || smtp.port > 65535) return fail("smtp.port must be 1..65535");
+    MH_RETURN_IF_ERROR(ValidateMail(mail));
     if (mqtt.port < 1 || mqtt.port > 65535) return fail("mqtt.port must be 1..65535");
     if (mqtt.client_id.empty() || mqtt.client_id.size() > 64) return fail("mqtt.client_id must be 1..64 characters");
     if (mqtt.keepalive_s < 5 || mqtt.keepalive_s > 65535) return fail("mqtt.keepalive_s must be 5..65535");

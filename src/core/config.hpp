@@ -80,10 +80,19 @@ struct OpenDtuConfig {
     std::string base_topic = "solar/";  // OpenDTU's "MQTT base topic"
 };
 
-struct SmtpConfig {
-    std::string host;  // empty: e-mails are written to the log instead of sent (plain SMTP relay, no TLS/AUTH)
-    std::int64_t port = 25;
-    std::string from = "meterhub@localhost";
+// Outgoing e-mail (verification and password-reset links) through an SMTP server: a provider's submission port
+// (587 with STARTTLS and a login, as most providers want), implicit TLS (465), or a LAN relay without either.
+// The old [smtp] section (host, port, from) is still read as a deprecated alias; see config/example.toml.
+struct MailConfig {
+    std::string host;                   // the SMTP server; empty: e-mails are written to the log instead of sent
+    std::int64_t port = 587;            // 587 submission (starttls), 465 (tls), 25 (a relay, often none)
+    std::string security = "starttls";  // starttls (required, never skipped), tls (implicit) or none (plain text)
+    std::string username;               // log in with these; both empty: no login
+    std::string password;
+    std::string from = "meterhub@localhost";  // the sender address (envelope and From:)
+    std::string from_name;                    // shown with it, e.g. "Deye Hard"; empty: the address alone
+    std::string ca_file;  // PEM file of CAs to verify the server with; empty: the system's store (never unverified)
+    std::int64_t timeout_s = 30;  // one delivery attempt, connect to goodbye
 };
 
 struct LogConfig {
@@ -102,11 +111,14 @@ struct Config {
     SolarmanConfig solarman;
     MqttConfig mqtt;
     OpenDtuConfig opendtu;
-    SmtpConfig smtp;
+    MailConfig mail;
     TsdbConfig tsdb;
     RetentionConfig retention;
     LogConfig log;
     DemoConfig demo;
+
+    // Things worth a warning once logging is up (deprecated keys that were used); not errors.
+    std::vector<std::string> warnings;
 
     Status Validate() const;
 };

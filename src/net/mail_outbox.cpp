@@ -45,8 +45,12 @@ void MailOutbox::Run(std::stop_token stop) {
         Status status = Ok();
         auto delay = options_.first_retry;
         for (int attempt = 1; attempt <= options_.attempts && !stop.stop_requested(); ++attempt) {
-            status = SendMail(options_.smtp, message, clock_.Now());
-            if (status || status.error().code == Errc::kInvalidArgument) break;  // bad addresses never improve
+            status = SendMail(options_.smtp, message, clock_.Now(), stop);
+            // Bad addresses never improve, and repeating a refused login only risks the account being locked.
+            if (status || status.error().code == Errc::kInvalidArgument ||
+                status.error().code == Errc::kUnauthenticated) {
+                break;
+            }
             if (attempt < options_.attempts) {
                 spdlog::warn("{}; retrying in {} s", status.error().message, delay.count() / 1000);
                 std::mutex sleep_mutex;

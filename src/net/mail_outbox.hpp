@@ -1,6 +1,7 @@
 // MailOutbox: e-mails leave through here, off the request path. Post() queues (at most `capacity` waiting; beyond
 // that it refuses, so a sign-up flood cannot grow memory) and returns at once; one thread sends them with
-// SendMail, retrying a relay that is down with backoff, and logs what it could not deliver.
+// SendMail, retrying failures with backoff (all but bad addresses and a refused login, which never improve), and logs
+// what it could not deliver. Post() and the counters may be called from any thread.
 #pragma once
 
 #include <condition_variable>
@@ -23,7 +24,7 @@ struct OutboxOptions {
 class MailOutbox {
   public:
     MailOutbox(OutboxOptions options, const Clock& clock);
-    ~MailOutbox();  // sends nothing more; waits for a send in progress
+    ~MailOutbox();  // sends nothing more; abandons a send in progress and waits for its thread
     MailOutbox(const MailOutbox&) = delete;
     MailOutbox& operator=(const MailOutbox&) = delete;
 

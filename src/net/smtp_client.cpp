@@ -2,137 +2,181 @@
 
 #include <date/date.h>
 #include <fmt/format.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstring>
 #include <random>
 
-#include "core/clock.hpp"
+#include "net/curl_support.hpp"
 
 namespace mh::net {
 namespace {
 
-constexpr std::size_t kMaxReplyBytes = 64 * 1024;
+constexpr std::size_t kMaxReplyBytes = 512;  // of the server reply kept for an error message
 
 bool HasLineBreak(const std::string& s) {
-    return s.find_first_of("\r\n") != std::string::npos;
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos;
 }
 
-class Connection {
-  public:
-    Connection(const SmtpOptions& options) : options_(options) {}
-    ~Connection() {
-        if (fd_ >= 0) ::close(fd_);
-    }
+bool IsAddress(std::string_view address) {
+    const auto at = address.find('@');
+    return at != std::string_view::npos && at > 0 && at + 1 < address.size() && address.size() <= 254 &&
+           std::none_of(address.begin(), address.end(), [](char c) {
+               return static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == 0x7f;
+           });
+}
 
-    Status Open() {
-        addrinfo hints{};
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* found = nullptr;
-        const std::string port = std::to_string(options_.port);
-        if (int rc = ::getaddrinfo(options_.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-            return Unavailable(fmt::format("cannot resolve {}: {}", options_.host, ::gai_strerror(rc)));
+bool IsHost(std::string_view host) {
+    if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+    if (host.empty() || host.size() > 253) return false;
+    if (std::count(host.begin(), host.end(), ':') >= 2) {  // IPv6: hex digits, colons, maybe a dotted IPv4 tail
+        return std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+        });
+    }
+    return std::all_of(host.begin(), host.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-'; });
+}
+
+std::string Base64(std::string_view bytes) {
+    static constexpr std::string_view kDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+        std::uint32_t group = 0;
+        for (std::size_t k = 0; k < 3; ++k) {
+            group = (group << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
         }
-        Status status = Unavailable("no address");
-        for (addrinfo* a = found; a != nullptr && fd_ < 0; a = a->ai_next) {
-            const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK, a->ai_protocol);
-            if (fd < 0) continue;
-            if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0 || (errno == EINPROGRESS && Wait(fd, POLLOUT))) {
-                int error = 0;
-                socklen_t len = sizeof error;
-                ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
-                if (error == 0) {
-                    fd_ = fd;
-                    break;
-                }
-                status = Unavailable(fmt::format("cannot connect: {}", std::strerror(error)));
-            } else {
-                status = Unavailable("cannot connect: timed out");
-            }
-            ::close(fd);
+        for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kDigits[(group >> (18 - 6 * k)) & 0x3f] : '=';
+    }
+    return out;
+}
+
+// A display name as an RFC 5322 phrase: a quoted string when it is printable ASCII, otherwise RFC 2047
+// encoded-words of at most 45 bytes each (75 characters on the wire), never splitting a UTF-8 sequence.
+std::string DisplayName(std::string_view name) {
+    const bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+    std::string out;
+    if (ascii) {
+        out += '"';
+        for (char c : name) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
         }
-        ::freeaddrinfo(found);
-        return fd_ >= 0 ? Ok() : status;
+        out += '"';
+        return out;
     }
-
-    // Sends `line` (without CRLF, unless empty) and expects a reply with the given first digit.
-    Status Command(const std::string& line, char expected) {
-        if (!line.empty()) MH_RETURN_IF_ERROR(Send(line + "\r\n"));
-        return Expect(expected, line.empty() ? "greeting" : line.substr(0, line.find(' ')));
+    std::size_t at = 0;
+    while (at < name.size()) {
+        std::size_t end = std::min(name.size(), at + 45);
+        while (end < name.size() && end > at + 1 && (static_cast<unsigned char>(name[end]) & 0xc0) == 0x80) --end;
+        if (!out.empty()) out += ' ';
+        out += "=?UTF-8?B?" + Base64(name.substr(at, end - at)) + "?=";
+        at = end;
     }
-
-    Status Send(std::string_view data) {
-        while (!data.empty()) {
-            const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                if (!Wait(fd_, POLLOUT)) return Unavailable("timed out sending");
-                continue;
-            }
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return Unavailable(fmt::format("send failed: {}", std::strerror(errno)));
-            data.remove_prefix(static_cast<std::size_t>(n));
-        }
-        return Ok();
-    }
-
-    // Reads a (possibly multi-line) reply: lines "250-..." continue, "250 ..." ends it.
-    Status Expect(char expected, const std::string& step) {
-        for (;;) {
-            const auto end = buffer_.find("\r\n");
-            if (end != std::string::npos) {
-                const std::string line = buffer_.substr(0, end);
-                buffer_.erase(0, end + 2);
-                if (line.size() < 3) return Refused(step, line);
-                if (line.size() > 3 && line[3] == '-') continue;
-                if (line[0] != expected) return Refused(step, line);
-                return Ok();
-            }
-            if (buffer_.size() > kMaxReplyBytes) return Refused(step, "an endless reply");
-            if (!Wait(fd_, POLLIN)) return Unavailable(fmt::format("no reply to {} in time", step));
-            char chunk[4096];
-            const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-            if (n <= 0) return Unavailable(fmt::format("the server closed the connection at {}", step));
-            buffer_.append(chunk, static_cast<std::size_t>(n));
-        }
-    }
-
-  private:
-    bool Wait(int fd, short events) const {
-        pollfd p{fd, events, 0};
-        int ready;
-        do {
-            ready = ::poll(&p, 1, static_cast<int>(options_.timeout.count()));
-        } while (ready < 0 && errno == EINTR);
-        return ready > 0;
-    }
-    Error Unavailable(const std::string& what) const {
-        return MakeError(Errc::kUnavailable, fmt::format("smtp {}:{}: {}", options_.host, options_.port, what));
-    }
-    Error Refused(const std::string& step, const std::string& reply) const {
-        return MakeError(Errc::kFailedPrecondition,
-                         fmt::format("smtp {}:{}: {} refused: {}", options_.host, options_.port, step, reply));
-    }
-
-    const SmtpOptions& options_;
-    int fd_ = -1;
-    std::string buffer_;
-};
+    return out;
+}
 
 std::string Domain(const std::string& address) {
     const auto at = address.rfind('@');
     return at == std::string::npos ? "localhost" : address.substr(at + 1);
 }
 
+// What one attempt collects; the callbacks' user data.
+struct Attempt {
+    std::string_view payload;  // what is left to upload
+    std::stop_token stop;
+    std::string last_reply;    // the server's last reply line
+    std::string last_command;  // the verb of the last command we sent (never its arguments: AUTH carries secrets)
+    std::string replied_to;    // the command last_reply answered; empty for the greeting
+};
+
+std::size_t OnRead(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto& a = *static_cast<Attempt*>(user);
+    const std::size_t n = std::min(size * count, a.payload.size());
+    std::memcpy(buffer, a.payload.data(), n);
+    a.payload.remove_prefix(n);
+    return n;
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Attempt*>(user)->stop.stop_requested() ? 1 : 0;  // non-zero aborts the transfer
+}
+
+int OnDebug(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+    auto& a = *static_cast<Attempt*>(user);
+    std::string_view text(data, size);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    if (type == CURLINFO_HEADER_IN) {
+        // The goodbye after a failure would hide the reply that caused it.
+        if (a.last_command != "QUIT") {
+            a.last_reply = std::string(text.substr(0, kMaxReplyBytes));
+            a.replied_to = a.last_command;
+        }
+    } else if (type == CURLINFO_HEADER_OUT) {
+        static constexpr std::array<std::string_view, 8> kVerbs = {"EHLO", "HELO", "STARTTLS", "AUTH",
+                                                                   "MAIL", "RCPT", "DATA",     "QUIT"};
+        const std::string_view verb = text.substr(0, text.find(' '));
+        if (std::find(kVerbs.begin(), kVerbs.end(), verb) != kVerbs.end()) a.last_command = std::string(verb);
+    }
+    return 0;
+}
+
+Error Failure(const SmtpOptions& options, CURLcode code, const char* detail, const Attempt& attempt) {
+    const std::string what = detail[0] != '\0' ? detail : curl_easy_strerror(code);
+    const std::string said = attempt.last_reply.empty() ? "" : "; the server said: " + attempt.last_reply;
+    const auto error = [&](Errc errc, const std::string& message) {
+        return MakeError(errc, fmt::format("smtp {}:{}: {}", options.host, options.port, message));
+    };
+    switch (code) {
+        case CURLE_LOGIN_DENIED: return error(Errc::kUnauthenticated, "the login was refused" + said);
+        case CURLE_USE_SSL_FAILED:
+            return error(Errc::kFailedPrecondition, "the server offers no STARTTLS (mail.security = starttls)" + said);
+        case CURLE_PEER_FAILED_VERIFICATION:
+            return error(Errc::kFailedPrecondition, "TLS: the server's certificate was not accepted (" + what + ")");
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+            return error(Errc::kFailedPrecondition, "TLS: cannot use the CA file (" + what + ")");
+        case CURLE_SSL_CONNECT_ERROR: return error(Errc::kUnavailable, "TLS handshake failed (" + what + ")");
+        case CURLE_ABORTED_BY_CALLBACK: return error(Errc::kUnavailable, "abandoned: the outbox is stopping");
+        case CURLE_OPERATION_TIMEDOUT: return error(Errc::kUnavailable, "timed out (" + what + ")" + said);
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_CONNECT: return error(Errc::kUnavailable, what);
+        default: break;
+    }
+    // A refusal: the reply code says whether it is for now (4xx, worth retrying) or for good (5xx).
+    const std::string step = attempt.replied_to.empty() ? "the server" : attempt.replied_to;
+    if (!attempt.last_reply.empty() && attempt.last_reply[0] == '5') {
+        const bool wants_tls = attempt.last_reply.find("TLS") != std::string::npos ||
+                               attempt.last_reply.find("ncryption") != std::string::npos;
+        const std::string hint = options.security == MailSecurity::kNone && wants_tls
+                                     ? " (the server wants TLS: set mail.security = starttls or tls)"
+                                     : "";
+        return error(Errc::kFailedPrecondition, step + " refused: " + attempt.last_reply + hint);
+    }
+    if (!attempt.last_reply.empty() && attempt.last_reply[0] == '4') {
+        return error(Errc::kUnavailable, step + " refused for now: " + attempt.last_reply);
+    }
+    if (code == CURLE_OUT_OF_MEMORY) return error(Errc::kInternal, what);
+    return error(Errc::kUnavailable, what + said);
+}
+
 }  // namespace
+
+std::optional<MailSecurity> ParseMailSecurity(std::string_view text) {
+    if (text == "starttls") return MailSecurity::kStartTls;
+    if (text == "tls") return MailSecurity::kTls;
+    if (text == "none") return MailSecurity::kNone;
+    return std::nullopt;
+}
 
 std::string FormatMessage(const MailMessage& message, Timestamp date, const std::string& message_id) {
     std::string out;
-    out += "From: " + message.from + "\r\n";
+    out += "From: " +
+           (message.from_name.empty() ? message.from : DisplayName(message.from_name) + " <" + message.from + ">") +
+           "\r\n";
     out += "To: " + message.to + "\r\n";
     out += "Subject: " + message.subject + "\r\n";
     out +=
@@ -145,7 +189,6 @@ std::string FormatMessage(const MailMessage& message, Timestamp date, const std:
         if (end == std::string::npos) end = message.body.size();
         std::string_view line(message.body.data() + at, end - at);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.starts_with('.')) out += '.';  // dot-stuffing (RFC 5321 4.5.2)
         out += line;
         out += "\r\n";
         at = end + 1;
@@ -153,25 +196,60 @@ std::string FormatMessage(const MailMessage& message, Timestamp date, const std:
     return out;
 }
 
-Status SendMail(const SmtpOptions& options, const MailMessage& message, Timestamp date) {
-    for (const auto* field : {&message.from, &message.to, &message.subject}) {
+Status SendMail(const SmtpOptions& options, const MailMessage& message, Timestamp date, std::stop_token stop) {
+    for (const auto* field : {&message.from, &message.to, &message.subject, &message.from_name}) {
         if (HasLineBreak(*field)) return MakeError(Errc::kInvalidArgument, "smtp: line break in a mail header");
     }
-    if (message.to.find('@') == std::string::npos || message.from.find('@') == std::string::npos) {
+    if (!IsAddress(message.to) || !IsAddress(message.from)) {
         return MakeError(Errc::kInvalidArgument, "smtp: sender and recipient must be e-mail addresses");
     }
+    if (!IsHost(options.host) || HasLineBreak(options.helo_name) || options.helo_name.find('/') != std::string::npos) {
+        return MakeError(Errc::kInvalidArgument, "smtp: '" + options.host + "' is not a host name");
+    }
     std::mt19937_64 random(std::random_device{}());
-    const std::string id = fmt::format("{:016x}.{:x}", random(), ToMillis(date));
-    Connection c(options);
-    MH_RETURN_IF_ERROR(c.Open());
-    MH_RETURN_IF_ERROR(c.Command("", '2'));
-    MH_RETURN_IF_ERROR(c.Command("EHLO " + options.helo_name, '2'));
-    MH_RETURN_IF_ERROR(c.Command("MAIL FROM:<" + message.from + ">", '2'));
-    MH_RETURN_IF_ERROR(c.Command("RCPT TO:<" + message.to + ">", '2'));
-    MH_RETURN_IF_ERROR(c.Command("DATA", '3'));
-    MH_RETURN_IF_ERROR(c.Send(FormatMessage(message, date, id) + ".\r\n"));
-    MH_RETURN_IF_ERROR(c.Expect('2', "the message"));
-    (void)c.Command("QUIT", '2');  // the mail is accepted; a rude goodbye changes nothing
+    const std::string payload = FormatMessage(message, date, fmt::format("{:016x}.{:x}", random(), ToMillis(date)));
+
+    curl::Easy easy = curl::NewEasy();
+    curl::Slist recipients;
+    const std::string to = "<" + message.to + ">", from = "<" + message.from + ">";
+    if (!easy || !curl::Append(recipients, to.c_str())) return MakeError(Errc::kInternal, "smtp: out of memory");
+    const bool bracket = options.host.find(':') != std::string::npos && !options.host.starts_with('[');
+    const std::string url =
+        fmt::format("{}://{}{}{}:{}/{}", options.security == MailSecurity::kTls ? "smtps" : "smtp", bracket ? "[" : "",
+                    options.host, bracket ? "]" : "", options.port, options.helo_name);
+    Attempt attempt{payload, std::move(stop), {}, {}, {}};
+    std::array<char, CURL_ERROR_SIZE> detail{};
+    CURL* c = easy.get();
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    // STARTTLS required, never skipped when the server does not offer it; none means none, even when offered.
+    curl_easy_setopt(c, CURLOPT_USE_SSL, options.security == MailSecurity::kNone ? CURLUSESSL_NONE : CURLUSESSL_ALL);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
+    if (!options.username.empty()) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, options.username.c_str());
+        curl_easy_setopt(c, CURLOPT_PASSWORD, options.password.c_str());
+    }
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, &OnRead);
+    curl_easy_setopt(c, CURLOPT_READDATA, &attempt);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &attempt);
+    // Verbose only to see the server's replies for error messages; the debug callback prints nothing.
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, &OnDebug);
+    curl_easy_setopt(c, CURLOPT_DEBUGDATA, &attempt);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail.data());
+    const CURLcode code = curl_easy_perform(c);
+    if (code != CURLE_OK) return Failure(options, code, detail.data(), attempt);
     return Ok();
 }
 

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "server.hpp"
-#include "smtp_sink.hpp"
+#include "smtp_test_server.hpp"
 
 namespace mh::testing {
 namespace {
@@ -304,23 +304,50 @@ TEST_F(ApiTest, HostileFieldsAreStoredAsTextAndReturnedAsValidJson) {
     EXPECT_EQ(Parse(list.body).at("devices").as_array().size(), 5u);  // Roof + 4, and the table still exists
 }
 
-TEST(ApiMail, SignUpSendsTheVerificationLinkThroughSmtpAndItWorks) {
-    SmtpSink sink;
-    ServerProcess server({"--set", "smtp.host=127.0.0.1", "--set", "smtp.port=" + std::to_string(sink.port()), "--set",
-                          "smtp.from=meterhub@example.org"});
+SmtpTestServer& MailServer() {
+    static SmtpTestServer server;  // one for this binary
+    return server;
+}
+
+// Signs up new@example.org on `server`, takes the link from the mail that arrives, and verifies with it.
+void SignUpAndVerifyByMail(ServerProcess& server, const std::string& smtp_server, const std::string& login,
+                           const std::string& from_header) {
+    const auto before = MailServer().events();
     HttpClient client(server.port());
     auto signup =
         client.Request("POST", "/api/v1/auth/signup", R"({"email":"new@example.org","password":"a good password"})");
     ASSERT_EQ(signup.status, 201) << signup.body;
-    auto mails = sink.WaitFor(1);
-    ASSERT_EQ(mails.size(), 1u) << "no e-mail reached the SMTP server";
-    EXPECT_EQ(mails[0].rcpt_to, "<new@example.org>");
-    EXPECT_EQ(mails[0].mail_from, "<meterhub@example.org>");
-    const auto at = mails[0].data.find("token=");
-    ASSERT_NE(at, std::string::npos) << mails[0].data;
-    const std::string token = mails[0].data.substr(at + 6, mails[0].data.find('\n', at) - at - 6);
+    const auto mail = MailServer().NextMail(before);
+    ASSERT_EQ(mail.server, smtp_server) << "no e-mail reached the SMTP server";
+    EXPECT_EQ(mail.login, login);
+    EXPECT_EQ(mail.rcpt_tos, std::vector<std::string>{"new@example.org"});
+    EXPECT_EQ(mail.mail_from, "meterhub@example.org");
+    EXPECT_TRUE(mail.data.starts_with("From: " + from_header + "\r\n")) << mail.data;
+    const auto at = mail.data.find("token=");
+    ASSERT_NE(at, std::string::npos) << mail.data;
+    const std::string token = mail.data.substr(at + 6, mail.data.find_first_of("\r\n", at) - at - 6);
     auto verified = client.Request("POST", "/api/v1/auth/verify", R"({"token":")" + token + "\"}");
     EXPECT_EQ(verified.status, 200) << verified.body;
+}
+
+// As with a real provider: port 587 style, STARTTLS required, a login, the server's certificate verified.
+TEST(ApiMail, SignUpSendsTheVerificationLinkThroughStartTlsWithALogin) {
+    ASSERT_TRUE(MailServer().ready());
+    ServerProcess server(
+        {"--set", "mail.host=localhost", "--set", "mail.port=" + std::to_string(MailServer().port("starttls")), "--set",
+         "mail.security=starttls", "--set", std::string("mail.username=") + SmtpTestServer::kUser, "--set",
+         std::string("mail.password=") + SmtpTestServer::kPassword, "--set", "mail.ca_file=" + MailServer().ca_file(),
+         "--set", "mail.from=meterhub@example.org", "--set", "mail.from_name=Deye Hard"});
+    SignUpAndVerifyByMail(server, "starttls", SmtpTestServer::kUser, "\"Deye Hard\" <meterhub@example.org>");
+}
+
+// The deprecated [smtp] keys keep their old meaning: plain SMTP to a relay, no login.
+TEST(ApiMail, TheDeprecatedSmtpKeysStillReachAPlainRelay) {
+    ASSERT_TRUE(MailServer().ready());
+    ServerProcess server({"--set", "smtp.host=127.0.0.1", "--set",
+                          "smtp.port=" + std::to_string(MailServer().port("plain")), "--set",
+                          "smtp.from=meterhub@example.org"});
+    SignUpAndVerifyByMail(server, "plain", "", "meterhub@example.org");
 }
 
 TEST(ApiLimits, LoginIsRateLimited) {

@@ -94,6 +94,88 @@ TEST_F(ConfigTest, ReservedVariablesOfOtherModulesAreIgnored) {
     EXPECT_TRUE(config);
 }
 
+TEST_F(ConfigTest, MailDefaultsToSubmissionWithStartTls) {
+    auto config = LoadConfig({});
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->mail.host, "");
+    EXPECT_EQ(config->mail.port, 587);
+    EXPECT_EQ(config->mail.security, "starttls");
+    EXPECT_TRUE(config->warnings.empty());
+}
+
+TEST_F(ConfigTest, TheExampleFileLoadsWithoutWarnings) {
+    auto config = LoadConfig({std::string(MH_TEST_SOURCE_DIR) + "/config/example.toml", {}, {}});
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_TRUE(config->warnings.empty()) << config->warnings.front();
+}
+
+// The Deye Hard Backend's FASTMAIL__* settings (port 587, STARTTLS, login, a sender name), spelled for meterhub.
+TEST_F(ConfigTest, AProvidersSubmissionSettingsAreExpressible) {
+    auto config = LoadConfig({Write("[mail]\nhost = \"smtp.example.com\"\nport = 587\nsecurity = \"starttls\"\n"
+                                    "username = \"user@example.com\"\npassword = \"secret\"\n"
+                                    "from = \"noreply@example.com\"\nfrom_name = \"Deye Hard\"\n"),
+                              {{"MH_MAIL_PASSWORD", "from the environment"}},
+                              {}});
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->mail.host, "smtp.example.com");
+    EXPECT_EQ(config->mail.username, "user@example.com");
+    EXPECT_EQ(config->mail.password, "from the environment");
+    EXPECT_EQ(config->mail.from_name, "Deye Hard");
+    EXPECT_TRUE(config->warnings.empty());
+}
+
+TEST_F(ConfigTest, TheOldSmtpKeysStillWorkWithTheOldDefaultsAndAWarning) {
+    auto file = LoadConfig({Write("[smtp]\nhost = \"relay.lan\"\nfrom = \"hub@example.org\"\n"), {}, {}});
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->mail.host, "relay.lan");
+    EXPECT_EQ(file->mail.from, "hub@example.org");
+    EXPECT_EQ(file->mail.port, 25) << "the plain client's port";
+    EXPECT_EQ(file->mail.security, "none") << "the plain client spoke no TLS";
+    std::string warnings;
+    for (const auto& w : file->warnings) warnings += w + "\n";
+    EXPECT_NE(warnings.find("smtp.host is deprecated; use mail.host"), std::string::npos) << warnings;
+    EXPECT_NE(warnings.find("smtp.from is deprecated; use mail.from"), std::string::npos) << warnings;
+    EXPECT_NE(warnings.find("mail.port defaults to 25"), std::string::npos) << warnings;
+
+    auto env = LoadConfig({"", {{"MH_SMTP_HOST", "relay.lan"}, {"MH_SMTP_PORT", "2525"}}, {}});
+    ASSERT_TRUE(env) << env.error().message;
+    EXPECT_EQ(env->mail.host, "relay.lan");
+    EXPECT_EQ(env->mail.port, 2525);
+    EXPECT_EQ(env->mail.security, "none");
+    EXPECT_FALSE(env->warnings.empty());
+
+    auto mixed = LoadConfig({"", {}, {"smtp.host=relay.lan", "mail.security=starttls"}});
+    ASSERT_TRUE(mixed) << mixed.error().message;
+    EXPECT_EQ(mixed->mail.security, "starttls") << "what [mail] says wins over the old defaults";
+    EXPECT_EQ(mixed->mail.port, 25);
+
+    auto both = LoadConfig({Write("[smtp]\nhost = \"a\"\n[mail]\nhost = \"b\"\n"), {}, {}});
+    ASSERT_FALSE(both);
+    EXPECT_NE(both.error().message.find("both"), std::string::npos) << both.error().message;
+}
+
+TEST_F(ConfigTest, MailSettingsThatCannotWorkAreRefused) {
+    const auto refused = [](std::vector<std::string> overrides) {
+        auto config = LoadConfig({"", {}, std::move(overrides)});
+        return config ? std::string("accepted") : config.error().message;
+    };
+    EXPECT_NE(refused({"mail.security=ssl"}).find("mail.security must be starttls, tls or none"), std::string::npos);
+    EXPECT_NE(refused({"mail.username=u"}).find("go together"), std::string::npos);
+    EXPECT_NE(refused({"mail.password=p"}).find("go together"), std::string::npos);
+    EXPECT_NE(refused({"mail.host=smtp.example.com", "mail.security=none", "mail.username=u", "mail.password=p"})
+                  .find("unencrypted"),
+              std::string::npos);
+    EXPECT_EQ(refused({"mail.host=127.0.0.1", "mail.security=none", "mail.username=u", "mail.password=p"}), "accepted")
+        << "a login without TLS to this machine never crosses the network";
+    EXPECT_NE(refused({"mail.host=smtp.example.com/x?y"}).find("mail.host"), std::string::npos);
+    EXPECT_NE(refused({"mail.host=smtp.example.com:25"}).find("mail.host"), std::string::npos)
+        << "the port is mail.port";
+    EXPECT_EQ(refused({"mail.host=::1"}), "accepted");
+    EXPECT_NE(refused({"mail.host=smtp.example.com", "mail.from=not an address"}).find("mail.from"), std::string::npos);
+    EXPECT_NE(refused({"mail.port=0"}).find("mail.port"), std::string::npos);
+    EXPECT_NE(refused({"mail.timeout_s=0"}).find("mail.timeout_s"), std::string::npos);
+}
+
 // config/example.toml must list every key with its default, and load as it is.
 TEST_F(ConfigTest, ExampleFileListsEveryKeyAtItsDefault) {
     const std::string example = std::string(MH_TEST_SOURCE_DIR) + "/config/example.toml";

@@ -181,6 +181,30 @@ TEST_F(SolarmanTest, UnknownLoggersAreAcknowledgedRecordedAndCanBeClaimed) {
               404);
 }
 
+// The collector remembers for a while that a serial is nobody's; registering it through the API tells the collector
+// (domain::Devices), so the logger's very next frame is stored — on the connection it already has.
+TEST_F(SolarmanTest, ALoggerRegisteredWhileConnectedIsStoredFromItsNextFrame) {
+    constexpr std::uint32_t kLateSerial = 2712340001;
+    TestConnection logger(server_->solarman_port());
+    const auto first = DataFrame(kLateSerial, 1);
+    ASSERT_TRUE(logger.Send(Bytes(solarman::EncodeFrame(first))));
+    ExpectReply(logger, first);  // acknowledged and recorded as unclaimed
+
+    const std::string tenant = MakeTenant("late-registration");
+    auto d = Call("POST", "/api/v1/tenants/" + tenant + "/devices",
+                  R"({"name":"Late","source":"solarman","serial":")" + std::to_string(kLateSerial) + "\"}");
+    ASSERT_EQ(d.status, 201) << d.body;
+    const std::string device(Parse(d.body).at("id").as_string());
+
+    const auto second = DataFrame(kLateSerial, 2);
+    ASSERT_TRUE(logger.Send(Bytes(solarman::EncodeFrame(second))));
+    ExpectReply(logger, second);
+    auto series = SeriesOf(tenant, device);
+    ASSERT_TRUE(series.contains("power_ac")) << "series: " << series.size();
+    auto latest = Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series["power_ac"] + "/latest");
+    EXPECT_EQ(latest.status, 200) << latest.body;
+}
+
 TEST_F(SolarmanTest, GarbageClosesOnlyItsOwnConnection) {
     TestConnection good(server_->solarman_port());
     const auto beat = Heartbeat(kStrangerSerial + 1, 1);

@@ -18,6 +18,7 @@
 #include "cli/demo_dtu.hpp"
 #include "cli/demo_loggers.hpp"
 #include "cli/frontend.hpp"
+#include "cli/mqtt_service.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
@@ -275,7 +276,14 @@ int Serve(const Config& config, bool demo) {
         poll_options.rescan = std::chrono::seconds(config.solarman.poll_rescan_s);
         pollers.emplace(*runtime.store, *runtime.engine, runtime.clock, *maps, poll_options);
     }
-    auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api);
+    // One broker connection for every module that reads MQTT; its client id derives from the instance number.
+    std::unique_ptr<MqttService> mqtt;
+    if (MqttService::Wanted(config)) {
+        auto started = MqttService::Start(config, runtime.ids->node(), api);
+        if (!started) return Fail(started.error());
+        mqtt = std::move(*started);
+    }
+    auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api, mqtt.get());
     if (!opendtu_mqtt) return Fail(opendtu_mqtt.error());
     spdlog::info("meterhub listening on http://{}:{} (database {})", config.http.address, (*server)->port(),
                  config.storage.path);
@@ -349,7 +357,9 @@ int Serve(const Config& config, bool demo) {
     if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
     collector.reset();
     pollers.reset();
+    if (mqtt) mqtt->Stop();  // no handler runs after this; queued writes still land
     opendtu_mqtt->reset();
+    mqtt.reset();
     {
         std::lock_guard lock(mutex);
         stop = true;

@@ -38,6 +38,7 @@ class IdGenerator {
   public:
     IdGenerator(const Clock& clock, std::uint32_t node);
     std::int64_t Next();
+    std::uint32_t node() const { return node_; }  // this instance's number, 0..1023
     template <class IdT>
     IdT Next() {
         return IdT{Next()};

@@ -27,8 +27,7 @@ bool MqttService::Wanted(const Config& config) {
     return !config.mqtt.host.empty() && config.opendtu.mqtt;
 }
 
-Result<std::unique_ptr<MqttService>> MqttService::Start(const Config& config, std::uint32_t instance,
-                                                        api::Api& api) {
+Result<std::unique_ptr<MqttService>> MqttService::Start(const Config& config, std::uint32_t instance, api::Api& api) {
     std::unique_ptr<MqttService> service(new MqttService());
     MH_ASSIGN_OR_RETURN(service->client_,
                         net::MqttClient::Start(MqttOptionsFrom(config.mqtt, instance), service->workers_));

@@ -116,8 +116,8 @@ Status MqttClient::Subscribe(std::string filter, int qos, Handler handler, MqttS
     if (qos != 0 && qos != 1) return MakeError(Errc::kInvalidArgument, "mqtt: QoS must be 0 or 1");
     if (!handler) return MakeError(Errc::kInvalidArgument, "mqtt: subscription to " + filter + " without a handler");
     if (filter.starts_with("$share/")) {
-        return MakeError(Errc::kInvalidArgument, "mqtt: subscribe to the inner filter with MqttShare::kGroup, not " +
-                                                     filter);
+        return MakeError(Errc::kInvalidArgument,
+                         "mqtt: subscribe to the inner filter with MqttShare::kGroup, not " + filter);
     }
     if (mosquitto_sub_topic_check(filter.c_str()) != MOSQ_ERR_SUCCESS) {
         return MakeError(Errc::kInvalidArgument, "mqtt: '" + filter + "' is not a topic filter");
@@ -226,17 +226,16 @@ void MqttClient::Dispatch(const mosquitto_message& m) {
     const std::string topic(m.topic);
     {
         std::lock_guard lock(routes_mutex_);
-        routes_.ForEachMatch(topic, [&](const std::string&, const Route& r) {
-            targets.emplace_back(r.handler, r.executor);
-        });
+        routes_.ForEachMatch(topic,
+                             [&](const std::string&, const Route& r) { targets.emplace_back(r.handler, r.executor); });
     }
     if (targets.empty()) {
         unrouted_.fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    auto message = std::make_shared<const MqttMessage>(MqttMessage{
-        topic, std::string(static_cast<const char*>(m.payload), static_cast<std::size_t>(m.payloadlen)), m.qos,
-        m.retain});
+    auto message = std::make_shared<const MqttMessage>(
+        MqttMessage{topic, std::string(static_cast<const char*>(m.payload), static_cast<std::size_t>(m.payloadlen)),
+                    m.qos, m.retain});
     for (auto& [handler, executor] : targets) {
         // Only this thread adds to pending_, so the check cannot be overtaken.
         if (pending_.load() >= options_.max_pending) {

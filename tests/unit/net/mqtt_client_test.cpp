@@ -196,9 +196,8 @@ TEST_F(MqttClientTest, AHandlerAnswersARequest) {
     Inbox replies;
     auto responder = Client("responder", workers_);
     MqttClient* r = responder.get();
-    ASSERT_TRUE(responder->Subscribe("a/+", 1, [r](const MqttMessage& m) {
-        EXPECT_TRUE(r->Publish(m.topic + "/reply", "re: " + m.payload, 1));
-    }));
+    ASSERT_TRUE(responder->Subscribe(
+        "a/+", 1, [r](const MqttMessage& m) { EXPECT_TRUE(r->Publish(m.topic + "/reply", "re: " + m.payload, 1)); }));
     auto requester = Client("requester", workers_);
     ASSERT_TRUE(requester->Subscribe("a/7/reply", 1, replies.Handler()));
     ASSERT_TRUE(WaitFor([&] { return Subscribed(*responder, 1) && Subscribed(*requester, 1); }));

@@ -39,18 +39,17 @@ class TestBroker {
         EXPECT_TRUE(Run("mosquitto_passwd -b -c " + files_.File("passwd") + " " + kUser + " '" + kPassword + "'"));
         // Mosquitto started as root reads these as the "mosquitto" user: throwaway files, readable by all.
         for (const auto& entry : std::filesystem::directory_iterator(files_.path())) {
-            std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_read |
-                                                           std::filesystem::perms::owner_write |
-                                                           std::filesystem::perms::group_read |
-                                                           std::filesystem::perms::others_read);
+            std::filesystem::permissions(entry.path(),
+                                         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                             std::filesystem::perms::group_read | std::filesystem::perms::others_read);
         }
-        const std::string tls = "cafile " + File("ca.crt") + "\ncertfile " + File("server.crt") + "\nkeyfile " +
-                                File("server.key") + "\n";
+        const std::string tls =
+            "cafile " + File("ca.crt") + "\ncertfile " + File("server.crt") + "\nkeyfile " + File("server.key") + "\n";
         process_ = std::make_unique<MosquittoProcess>(
             "listener " + std::to_string(auth_port_) + " 127.0.0.1\nallow_anonymous false\npassword_file " +
-            File("passwd") + "\n" +                                                                      //
-            "listener " + std::to_string(tls_port_) + " 127.0.0.1\nallow_anonymous true\n" + tls +      //
-            "listener " + std::to_string(cert_port_) + " 127.0.0.1\nallow_anonymous true\n" + tls +     //
+            File("passwd") + "\n" +                                                                  //
+            "listener " + std::to_string(tls_port_) + " 127.0.0.1\nallow_anonymous true\n" + tls +   //
+            "listener " + std::to_string(cert_port_) + " 127.0.0.1\nallow_anonymous true\n" + tls +  //
             "require_certificate true\n");
     }
 
@@ -70,10 +69,11 @@ class TestBroker {
         const std::string cd = "cd " + dir + " && ";
         EXPECT_TRUE(Run(cd + "openssl req -x509" + key + "-keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca"));
         for (const std::string name : {"server", "client"}) {
-            EXPECT_TRUE(Run(cd + "openssl req" + key + "-keyout " + name + ".key -out " + name + ".csr -subj /CN=" +
-                            (name == "server" ? "127.0.0.1" : "meter-client")));
-            EXPECT_TRUE(Run(cd + "openssl x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -out " +
-                            name + ".crt -days 2 -extfile " + name + ".ext"));
+            EXPECT_TRUE(Run(cd + "openssl req" + key + "-keyout " + name + ".key -out " + name +
+                            ".csr -subj /CN=" + (name == "server" ? "127.0.0.1" : "meter-client")));
+            EXPECT_TRUE(Run(cd + "openssl x509 -req -in " + name +
+                            ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -out " + name + ".crt -days 2 -extfile " +
+                            name + ".ext"));
         }
     }
 

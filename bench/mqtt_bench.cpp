@@ -172,6 +172,7 @@ int main(int argc, char** argv) {
         r.reply_topic = r.topic + "/reply";
         r.mosq = mosquitto_new(("bench-requester-" + std::to_string(i)).c_str(), true, &r);
         mosquitto_int_option(r.mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+        mosquitto_int_option(r.mosq, MOSQ_OPT_TCP_NODELAY, 1);  // as MqttClient does
         mosquitto_connect_callback_set(r.mosq, OnConnect);
         mosquitto_subscribe_callback_set(r.mosq, OnSubscribe);
         mosquitto_message_callback_set(r.mosq, OnMessage);

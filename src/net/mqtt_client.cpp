@@ -61,6 +61,9 @@ Status MqttClient::Configure() {
     if (!mosq_) return MakeError(Errc::kInternal, "mqtt: cannot create a client");
     // Only the network thread calls libmosquitto after this, so it runs unthreaded: writes go out at once.
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    // Small packets (a reply, a PUBACK) go out at once instead of waiting for Nagle's algorithm, which with the
+    // peer's delayed ACKs adds tens of milliseconds to every request/reply round trip.
+    mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
     if (!options_.username.empty()) {
         mosquitto_username_pw_set(mosq_, options_.username.c_str(), options_.password.c_str());
     }

@@ -40,6 +40,7 @@ bench:
 	@bench/solarman_load build/bench
 	@build/bench/bench/figures_bench
 	@bench/opendtu_bench build/bench
+	@bench/mqtt_bench build/bench
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -132,6 +132,7 @@ Status RunOpenDtuSim(const OpenDtuSimOptions& options, const Clock& clock, OpenD
         for (std::size_t i = 0; i < options.inverters; ++i) serials.push_back(InverterSerial(options, d, i));
         dtus.emplace_back(std::to_string(199'980'000'000 + d), std::move(serials), options.seed + d);
     }
+    InlineExecutor no_handlers;  // the simulator subscribes to nothing
     std::unique_ptr<net::MqttClient> mqtt;
     std::vector<std::unique_ptr<HttpPoster>> posters;
     if (options.mqtt) {
@@ -141,7 +142,7 @@ Status RunOpenDtuSim(const OpenDtuSimOptions& options, const Clock& clock, OpenD
         o.client_id = "meterhub-sim-opendtu-" + std::to_string(options.seed);
         o.min_backoff = std::chrono::milliseconds(200);
         o.max_backoff = std::chrono::seconds(5);
-        MH_ASSIGN_OR_RETURN(mqtt, net::MqttClient::Start(o, nullptr));
+        MH_ASSIGN_OR_RETURN(mqtt, net::MqttClient::Start(o, no_handlers));
     } else {
         for (std::size_t d = 0; d < options.dtus; ++d) posters.push_back(std::make_unique<HttpPoster>(options.host, options.port));
     }

@@ -32,11 +32,15 @@ inline std::uint16_t FreeLoopbackPort() {
 
 class MosquittoProcess {
   public:
-    MosquittoProcess() : port_(FreeLoopbackPort()) {
-        std::ofstream(dir_.File("mosquitto.conf")) << "listener " << port_ << " 127.0.0.1\n"
-                                                   << "allow_anonymous true\n"
+    // `extra_listeners`: more mosquitto.conf lines, each listener with its own settings (per_listener_settings is
+    // on), e.g. one that requires a password or speaks TLS. They are open once port() accepts.
+    explicit MosquittoProcess(const std::string& extra_listeners = "") : port_(FreeLoopbackPort()) {
+        std::ofstream(dir_.File("mosquitto.conf")) << "per_listener_settings true\n"
                                                    << "persistence false\n"
-                                                   << "log_dest stderr\n";
+                                                   << "log_dest stderr\n"
+                                                   << "listener " << port_ << " 127.0.0.1\n"
+                                                   << "allow_anonymous true\n"
+                                                   << extra_listeners;
         Start();
     }
 

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,6 +76,8 @@ class Background {
         if (pipe(fds) != 0) return;
         pid_ = fork();
         if (pid_ == 0) {
+            // Dies with the test process even when that crashes or is killed (a broker must not outlive it).
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
             dup2(fds[1], 1);
             close(fds[0]);
             close(fds[1]);

@@ -7,39 +7,22 @@
 namespace mh::cli {
 
 Result<std::unique_ptr<OpenDtuMqttService>> OpenDtuMqttService::Start(const Config& config, Runtime& runtime,
-                                                                      api::Api& api) {
-    if (config.mqtt.host.empty() || !config.opendtu.mqtt) return std::unique_ptr<OpenDtuMqttService>();
+                                                                      api::Api& api, MqttService* mqtt) {
+    if (mqtt == nullptr || !config.opendtu.mqtt) return std::unique_ptr<OpenDtuMqttService>();
     std::unique_ptr<OpenDtuMqttService> service(new OpenDtuMqttService());
-    net::MqttOptions o;
-    o.host = config.mqtt.host;
-    o.port = static_cast<std::uint16_t>(config.mqtt.port);
-    o.client_id = config.mqtt.client_id;
-    o.username = config.mqtt.username;
-    o.password = config.mqtt.password;
-    o.keepalive = std::chrono::seconds(config.mqtt.keepalive_s);
-    o.max_backoff = std::chrono::seconds(config.mqtt.reconnect_max_s);
-    const std::string broker = o.host + ":" + std::to_string(o.port);
+    auto& client = mqtt->client();
+    const std::string broker = client.broker();
     service->reader_ = std::make_unique<collect::OpenDtuMqtt>(api.opendtu(), *runtime.engine, runtime.clock,
                                                               config.opendtu.base_topic, broker);
-    o.subscriptions = {service->reader_->TopicFilter()};
     auto* reader = service->reader_.get();
-    MH_ASSIGN_OR_RETURN(service->client_,
-                        net::MqttClient::Start(o, [reader](std::string_view topic, std::string_view payload) {
-                            reader->OnMessage(topic, payload);
-                        }));
-    auto* client = service->client_.get();
-    api.AddReadinessCheck("mqtt", [client]() -> Status {
-        if (client->connected()) return Ok();
-        return MakeError(Errc::kUnavailable, "not connected to MQTT broker " + client->broker());
-    });
-    api.AddMetricsSource([client, reader](std::string& out) {
-        const auto m = client->stats();
+    // QoS 0, as OpenDTU publishes: a value is superseded within seconds, and a redelivered one would be stored
+    // again at its (later) arrival time.
+    MH_RETURN_IF_ERROR(client.Subscribe(
+        reader->TopicFilter(), 0, [reader](const net::MqttMessage& m) { reader->OnMessage(m.topic, m.payload); },
+        net::MqttShare::kGroup));
+    api.AddMetricsSource([reader](std::string& out) {
         const auto r = reader->stats();
         using api::MetricType;
-        api::AppendMetric(out, "meterhub_mqtt_connected", "1 while the MQTT broker is connected.", MetricType::kGauge,
-                          m.connected ? 1 : 0);
-        api::AppendMetric(out, "meterhub_mqtt_connects_total", "Successful connections to the MQTT broker.",
-                          MetricType::kCounter, static_cast<std::int64_t>(m.connects));
         api::AppendMetric(out, "meterhub_opendtu_mqtt_messages_total", "OpenDTU MQTT messages received.",
                           MetricType::kCounter, static_cast<std::int64_t>(r.messages));
         api::AppendMetric(out, "meterhub_opendtu_mqtt_samples_total", "Samples stored from OpenDTU MQTT topics.",
@@ -48,12 +31,9 @@ Result<std::unique_ptr<OpenDtuMqttService>> OpenDtuMqttService::Start(const Conf
                           MetricType::kCounter, static_cast<std::int64_t>(r.unclaimed));
     });
     std::cout << "meterhub: reading OpenDTU topics " << reader->TopicFilter() << " from MQTT broker " << broker
+              << (config.mqtt.share_group.empty() ? "" : " (shared in group " + config.mqtt.share_group + ")")
               << std::endl;
     return service;
-}
-
-OpenDtuMqttService::~OpenDtuMqttService() {
-    if (client_) client_->Stop();
 }
 
 }  // namespace mh::cli

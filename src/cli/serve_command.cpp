@@ -19,8 +19,9 @@
 #include "cli/demo_dtu.hpp"
 #include "cli/demo_loggers.hpp"
 #include "cli/frontend.hpp"
+#include "cli/mqtt_service.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
-#include "core/worker_pool.hpp"
+#include "core/thread_executor.hpp"
 #include "jobs/scheduler.hpp"
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
@@ -315,7 +316,14 @@ int Serve(const Config& config, bool demo) {
             }
         });
     }
-    auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api);
+    // One broker connection for every module that reads MQTT; its client id derives from the instance number.
+    std::unique_ptr<MqttService> mqtt;
+    if (MqttService::Wanted(config)) {
+        auto started = MqttService::Start(config, runtime.ids->node(), api);
+        if (!started) return Fail(started.error());
+        mqtt = std::move(*started);
+    }
+    auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api, mqtt.get());
     if (!opendtu_mqtt) return Fail(opendtu_mqtt.error());
     spdlog::info("meterhub listening on http://{}:{} (database {})", config.http.address, (*server)->port(),
                  config.storage.path);
@@ -360,7 +368,7 @@ int Serve(const Config& config, bool demo) {
     }
     // Periodic jobs run on the worker pool under leases in the store, so that instances sharing a database run
     // each once per interval; this instance's own number is renewed by a local job.
-    WorkerPool workers(2);
+    ThreadExecutor workers(2, "jobs");
     jobs::Scheduler scheduler(runtime.store->leases(), runtime.clock, workers, runtime.instance->holder());
     scheduler.Add(RetentionJob(runtime));
     scheduler.Add(jobs::JobSpec{"instance-lease", kInstanceLeaseLength / 3, kInstanceLeaseLength, false, [&runtime]() -> Status {
@@ -385,7 +393,9 @@ int Serve(const Config& config, bool demo) {
     if (loggers) loggers->Stop();               // loggers resend what was not acknowledged
     collector.reset();
     pollers.reset();
+    if (mqtt) mqtt->Stop();  // no handler runs after this; queued writes still land
     opendtu_mqtt->reset();
+    mqtt.reset();
     {
         std::lock_guard lock(mutex);
         stop = true;

@@ -2,7 +2,8 @@
 // registered inverter is written at its arrival time; inverters no tenant registered are recorded as unclaimed
 // (once per DeviceDirectory flush interval), and firmware versions update the device.
 //
-// OnMessage runs on the MQTT client's thread; it may read the store on a cache miss and never waits for the
+// OnMessage runs on a worker of the MQTT client (serve: one thread, in arrival order), never on its network thread;
+// it may read the store on a cache miss and never waits for the
 // write (the engine acknowledges asynchronously; a refused write is counted and logged).
 #pragma once
 

@@ -55,6 +55,12 @@ std::vector<Field> Fields(Config& c) {
         {"mqtt.password", &c.mqtt.password},
         {"mqtt.keepalive_s", &c.mqtt.keepalive_s},
         {"mqtt.reconnect_max_s", &c.mqtt.reconnect_max_s},
+        {"mqtt.tls", &c.mqtt.tls},
+        {"mqtt.ca_file", &c.mqtt.ca_file},
+        {"mqtt.cert_file", &c.mqtt.cert_file},
+        {"mqtt.key_file", &c.mqtt.key_file},
+        {"mqtt.share_group", &c.mqtt.share_group},
+        {"mqtt.max_pending", &c.mqtt.max_pending},
         {"opendtu.mqtt", &c.opendtu.mqtt},
         {"opendtu.base_topic", &c.opendtu.base_topic},
         {"mail.host", &c.mail.host},
@@ -395,9 +401,16 @@ Status Config::Validate() const {
     if (auth.api_requests_per_minute < 1) return fail("auth.api_requests_per_minute must be at least 1");
     MH_RETURN_IF_ERROR(ValidateMail(mail));
     if (mqtt.port < 1 || mqtt.port > 65535) return fail("mqtt.port must be 1..65535");
-    if (mqtt.client_id.empty() || mqtt.client_id.size() > 64) return fail("mqtt.client_id must be 1..64 characters");
+    if (mqtt.client_id.size() > 64) return fail("mqtt.client_id must be at most 64 characters (empty: derived)");
     if (mqtt.keepalive_s < 5 || mqtt.keepalive_s > 65535) return fail("mqtt.keepalive_s must be 5..65535");
     if (mqtt.reconnect_max_s < 1) return fail("mqtt.reconnect_max_s must be at least 1");
+    if (mqtt.cert_file.empty() != mqtt.key_file.empty()) {
+        return fail("mqtt.cert_file and mqtt.key_file go together (a client certificate and its key)");
+    }
+    if (mqtt.share_group.find_first_of("/+#") != std::string::npos) {
+        return fail("mqtt.share_group must not contain /, + or #");
+    }
+    if (mqtt.max_pending < 1 || mqtt.max_pending > 1'000'000) return fail("mqtt.max_pending must be 1..1000000");
     if (opendtu.base_topic.find_first_of("#+") != std::string::npos) {
         return fail("opendtu.base_topic must not contain MQTT wildcards");
     }

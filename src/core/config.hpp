@@ -68,11 +68,17 @@ struct SolarmanConfig {
 struct MqttConfig {
     std::string host;  // the broker; empty: meterhub uses no MQTT
     std::int64_t port = 1883;
-    std::string client_id = "meterhub";
-    std::string username;  // empty: connect without credentials
+    std::string client_id;  // empty: "meterhub-<instance id>"; two connections with one id kick each other off
+    std::string username;   // empty: connect without credentials
     std::string password;
     std::int64_t keepalive_s = 30;
     std::int64_t reconnect_max_s = 30;  // back-off between reconnect attempts doubles up to this
+    bool tls = false;                   // TLS to the broker (usually port 8883)
+    std::string ca_file;                // PEM CA file that signed the broker's certificate; empty: /etc/ssl/certs
+    std::string cert_file;              // client certificate and its key (PEM), for brokers that require one
+    std::string key_file;
+    std::string share_group;            // non-empty: instances split topics through $share/<group>/...
+    std::int64_t max_pending = 1000;    // messages waiting for their handler; more are dropped (counted)
 };
 
 struct OpenDtuConfig {

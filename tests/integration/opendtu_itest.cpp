@@ -330,7 +330,7 @@ class OpenDtuMqttTest : public ::testing::Test {
         o.client_id = "opendtu-under-test";
         o.min_backoff = std::chrono::milliseconds(50);
         o.max_backoff = std::chrono::milliseconds(200);
-        dtu_ = *net::MqttClient::Start(o, nullptr);
+        dtu_ = *net::MqttClient::Start(o, no_handlers_);
         ASSERT_TRUE(WaitFor([&] { return dtu_->connected(); }));
     }
 
@@ -347,6 +347,7 @@ class OpenDtuMqttTest : public ::testing::Test {
     }
 
     MosquittoProcess broker_;
+    InlineExecutor no_handlers_;  // the simulated DTU only publishes
     std::unique_ptr<ServerProcess> server_;
     std::unique_ptr<AdminSession> admin_;
     std::unique_ptr<net::MqttClient> dtu_;

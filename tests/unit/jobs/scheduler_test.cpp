@@ -6,7 +6,7 @@
 #include <atomic>
 #include <set>
 
-#include "core/worker_pool.hpp"
+#include "core/thread_executor.hpp"
 #include "jobs/instance_lease.hpp"
 #include "jobs/scheduler.hpp"
 #include "store/sqlite/open.hpp"
@@ -78,7 +78,7 @@ TEST_F(JobsTest, ADeadHoldersJobIsTakenOverAfterItsLease) {
 }
 
 TEST_F(JobsTest, ALongJobKeepsItsLeaseWhileItRunsAndAFailureIsCounted) {
-    WorkerPool pool(1);
+    ThreadExecutor pool(1, "test");
     std::mutex mutex;
     std::condition_variable cv;
     bool release = false;
@@ -140,7 +140,7 @@ TEST_F(JobsTest, InstancesGetDistinctNumbersAndAStalledOneMovesOn) {
 }
 
 TEST_F(JobsTest, TheSchedulerThreadRunsJobsAndStops) {
-    WorkerPool pool(2);
+    ThreadExecutor pool(2, "test");
     std::atomic<int> runs{0};
     Scheduler a(a_->leases(), clock_, pool, "a");
     a.Add(Counting(runs, 10min));

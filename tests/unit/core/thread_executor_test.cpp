@@ -1,4 +1,4 @@
-#include "core/worker_pool.hpp"
+#include "core/thread_executor.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,13 +9,12 @@
 namespace mh {
 namespace {
 
-TEST(WorkerPoolTest, RunsEveryTaskOffThePostersThreadAndDrainsOnDestruction) {
+TEST(ThreadExecutorTest, RunsEveryTaskOffThePostersThreadAndDrainsOnDestruction) {
     std::atomic<int> done{0};
     std::mutex mutex;
     std::set<std::thread::id> threads;
     {
-        WorkerPool pool(3);
-        EXPECT_EQ(pool.threads(), 3u);
+        ThreadExecutor pool(3, "test");
         for (int i = 0; i < 1000; ++i) {
             pool.Post([&] {
                 {
@@ -31,10 +30,10 @@ TEST(WorkerPoolTest, RunsEveryTaskOffThePostersThreadAndDrainsOnDestruction) {
     EXPECT_LE(threads.size(), 3u);
 }
 
-TEST(WorkerPoolTest, ATaskThatThrowsDoesNotStopThePool) {
+TEST(ThreadExecutorTest, ATaskThatThrowsDoesNotStopThePool) {
     std::atomic<int> done{0};
     {
-        WorkerPool pool(1);
+        ThreadExecutor pool(1, "test");
         pool.Post([] { throw std::runtime_error("a bug"); });
         pool.Post([&] { ++done; });
     }

@@ -48,6 +48,17 @@ void Api::AddOperationsRoutes() {
         AppendMetric(out, "meterhub_checkpoints_total", "Checkpoints written.", kCounter, s.checkpoints);
         AppendMetric(out, "meterhub_checkpoint_failures_total", "Checkpoints that failed.", kCounter,
                      s.checkpoint_failures);
+        const auto count = [](std::uint64_t n) { return static_cast<std::int64_t>(n); };
+        const TtlCacheStats keys = api_keys_.stats();
+        const TtlCacheStats names = series_names_.stats();
+        AppendMetric(out, "meterhub_api_key_cache_hits_total", "Device API key checks answered from memory.", kCounter,
+                     count(keys.hits));
+        AppendMetric(out, "meterhub_api_key_cache_misses_total", "Device API key checks that read the store.", kCounter,
+                     count(keys.misses));
+        AppendMetric(out, "meterhub_series_name_cache_hits_total", "Lookups by series name whose device was in memory.",
+                     kCounter, count(names.hits));
+        AppendMetric(out, "meterhub_series_name_cache_misses_total", "Lookups by series name whose device was not.",
+                     kCounter, count(names.misses));
         metrics_.Render(out);
         for (const auto& source : metrics_sources_) source(out);
         Finish(call, net::Response::Text(200, std::move(out), "text/plain; version=0.0.4; charset=utf-8"));

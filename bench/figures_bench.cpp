@@ -188,7 +188,10 @@ int Run(int reps) {
     Must((*store)->CreateSession(domain::Sha256Hex(cookie), user->id, domain::RandomHex(16), FromMillis(kNow + kDay)),
          "session");
     web::LiveHub live;
-    web::Site site(**store, **engine, clock, [](const std::string&, const std::string&, const std::string&) {}, live, {});
+    web::SiteOptions site_options;
+    site_options.login_limits = std::make_shared<domain::LoginLimits>(clock, 5);
+    web::Site site(**store, **engine, clock, [](const std::string&, const std::string&, const std::string&) {}, live,
+                   site_options);
     std::size_t html_bytes = 0;
     auto page = [&](const std::string& path) {
         return Time(reps, [&] {

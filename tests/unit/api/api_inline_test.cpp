@@ -129,7 +129,7 @@ class ApiInlineTest : public ApiCachesTest {
         engine_ = std::move(*tsdb::Engine::Open(*store_, clock_, options));
         api_ = std::make_unique<Api>(
             *store_, *engine_, clock_, jwt_, [](const std::string&, const std::string&, const std::string&) {},
-            ApiOptions{});
+            ApiOptions{.login_limits = std::make_shared<domain::LoginLimits>(clock_, 5)});
     }
 
     static net::Request Post(std::string path, std::string body = "[]") {

@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/jwt.hpp"
+#include "domain/login_limits.hpp"
 #include "domain/rate_limiter.hpp"
 
 namespace mh::domain {
@@ -738,6 +739,28 @@ TEST(RateLimiter, ConcurrentTakesCountExactly) {
     EXPECT_EQ(limiter.Take("shared", 0).remaining, 0);
     EXPECT_EQ(limiter.Take("spread-0", 0).remaining, kLimit - std::int64_t{kThreads} * (kTakesPerThread / 500));
     EXPECT_EQ(limiter.Size(), 1u + kThreads + 500u);
+}
+
+TEST(LoginLimits, AddressAndAccountBudgetsAndSeparateSignUpAndResetBudgets) {
+    FakeClock clock(kT0);
+    LoginLimits limits(clock, 2);
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.1", "a@x").allowed);
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.2", "a@x").allowed);
+    EXPECT_FALSE(limits.TakeLogin("10.0.0.3", "a@x").allowed);  // the account's budget, from any address
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.1", "b@x").allowed);
+    EXPECT_FALSE(limits.TakeLogin("10.0.0.1", "c@x").allowed);  // the address's budget, for any account
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.4", "c@x").allowed);   // ...which spent nothing of c's
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.5", "c@x").allowed);
+    // Sign-ups and resets have budgets of their own per address.
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_TRUE(limits.TakeSignUp("10.0.0.1").allowed);
+        EXPECT_TRUE(limits.TakePasswordReset("10.0.0.1").allowed);
+    }
+    EXPECT_FALSE(limits.TakeSignUp("10.0.0.1").allowed);
+    EXPECT_FALSE(limits.TakePasswordReset("10.0.0.1").allowed);
+    clock.Advance(seconds(60));
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.1", "a@x").allowed);
+    EXPECT_THROW(LoginLimits(clock, 0), std::invalid_argument);
 }
 
 TEST(RateLimiter, ConstructorRefusesNonsense) {

@@ -28,6 +28,9 @@ void Api::AddOperationsRoutes() {
             checks["ingest_queue"] =
                 queue_ok ? std::string("ok") : fmt::format("{} samples waiting", stats.queued_samples);
             ready = ready && queue_ok;
+            const Status log = engine_.Health();  // a failed sample log: writes refused until restarted
+            checks["sample_log"] = log ? std::string("ok") : log.error().message;
+            ready = ready && log.has_value();
             for (const auto& [name, check] : readiness_) {
                 auto status = check();
                 checks[name] = status ? std::string("ok") : status.error().message;

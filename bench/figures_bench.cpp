@@ -190,7 +190,10 @@ int Run(int reps) {
          "session");
     web::LiveHub live;
     domain::Devices devices((*store)->devices(), engine->get());
-    web::Site site((*store)->repositories(), **engine, devices, clock, [](const std::string&, const std::string&, const std::string&) {}, live, {});
+    web::SiteOptions site_options;
+    site_options.login_limits = std::make_shared<domain::LoginLimits>(clock, 5);
+    web::Site site((*store)->repositories(), **engine, devices, clock,
+                   [](const std::string&, const std::string&, const std::string&) {}, live, site_options);
     std::size_t html_bytes = 0;
     auto page = [&](const std::string& path) {
         return Time(reps, [&] {

@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -112,6 +113,48 @@ class HttpClient {
         return false;
     }
 
+    // How a wait for the server to close the connection ended.
+    enum class CloseSeen {
+        kEof,       // the server closed it (FIN)
+        kReset,     // the server reset it (RST), e.g. closing with unread bytes
+        kTimedOut,  // the deadline passed with the connection still open: the server did not close it
+    };
+
+    // Reads (into `received`, if given) whatever the server sends until it closes the connection or `deadline`
+    // passes. A server's close is told apart from our own give-up, unlike ServerClosed().
+    CloseSeen AwaitClose(std::chrono::steady_clock::time_point deadline, std::string* received = nullptr) {
+        if (fd_ < 0) return CloseSeen::kEof;
+        for (;;) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return CloseSeen::kTimedOut;
+            pollfd pfd{fd_, POLLIN, 0};
+            const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+            if (ready < 0 && errno == EINTR) continue;
+            if (ready <= 0) return CloseSeen::kTimedOut;
+            char chunk[4096];
+            const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+            if (n > 0) {
+                if (received != nullptr) received->append(chunk, static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+            const CloseSeen seen = n == 0 ? CloseSeen::kEof : CloseSeen::kReset;
+            Close();
+            return seen;
+        }
+    }
+
+    // Sends without throwing; false when the connection is gone (the peer closed or reset it).
+    bool TrySendRaw(const std::string& bytes) {
+        try {
+            SendRaw(bytes);
+            return true;
+        } catch (const std::runtime_error&) {
+            return false;
+        }
+    }
+
     void Close() {
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
@@ -146,7 +189,8 @@ class HttpClient {
                 buffer_.erase(0, at + marker.size());
                 return out;
             }
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             pollfd pfd{fd_, POLLIN, 0};
             if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
                 throw std::runtime_error("nothing like '" + marker + "' arrived in time");

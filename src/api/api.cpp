@@ -3,6 +3,8 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
 #include "domain/access.hpp"
@@ -10,6 +12,14 @@
 #include "domain/secrets.hpp"
 
 namespace mh::api {
+namespace {
+
+domain::LoginLimits& Required(const std::shared_ptr<domain::LoginLimits>& limits) {
+    if (!limits) throw std::invalid_argument("ApiOptions::login_limits is required (shared with the web pages)");
+    return *limits;
+}
+
+}  // namespace
 
 Api::Api(store::Repositories store, tsdb::Engine& engine, domain::Devices& devices, const Clock& clock, const domain::JwtIssuer& jwt, SendMail mail,
          ApiOptions options)
@@ -20,11 +30,10 @@ Api::Api(store::Repositories store, tsdb::Engine& engine, domain::Devices& devic
       jwt_(jwt),
       accounts_(store, clock, std::move(mail), options.public_url),
       options_(std::move(options)),
-      login_by_ip_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
-      login_by_account_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
+      login_limits_(Required(options_.login_limits)),
       api_by_token_(clock, options_.requests_per_minute, std::chrono::seconds(60)),
-      api_keys_(store, clock),
-      series_names_(store, clock),
+      api_keys_(store.auth(), clock),
+      series_names_(store.devices(), clock),
       directory_(std::make_unique<collect::DeviceDirectory>(store, clock)),
       opendtu_(std::make_unique<collect::OpenDtuInverters>(*directory_)) {
     AddOperationsRoutes();

@@ -24,6 +24,7 @@
 #include "domain/accounts.hpp"
 #include "domain/inverter_figures.hpp"
 #include "domain/jwt.hpp"
+#include "domain/login_limits.hpp"
 #include "domain/rate_limiter.hpp"
 #include "net/http.hpp"
 #include "domain/devices.hpp"
@@ -35,7 +36,8 @@ namespace mh::api {
 struct ApiOptions {
     std::chrono::seconds token_lifetime{2 * 24 * 3600};
     IngestLimits ingest;
-    std::int64_t login_attempts_per_minute = 5;        // per IP and per account
+    // Login, sign-up and reset attempts: one budget shared with the web pages (required; see LoginLimits).
+    std::shared_ptr<domain::LoginLimits> login_limits;
     std::int64_t requests_per_minute = 1200;           // per bearer token or API key
     std::string public_url = "http://localhost:8080";  // for links in e-mails
     bool cookie_secure = false;                        // mark the session cookie Secure (behind HTTPS)
@@ -153,8 +155,7 @@ class Api final : public net::Handler {
     ApiOptions options_;
     Router<Route> router_;
     RequestMetrics metrics_;
-    domain::RateLimiter login_by_ip_;
-    domain::RateLimiter login_by_account_;
+    domain::LoginLimits& login_limits_;
     domain::RateLimiter api_by_token_;
     ApiKeyCache api_keys_;
     SeriesNameCache series_names_;

@@ -3,30 +3,11 @@
 namespace mh::api {
 
 Result<store::ApiKey> ApiKeyCache::Find(std::string_view prefix) {
-    const Timestamp now = clock_.Now();
-    {
-        std::lock_guard lock(mutex_);
-        if (auto it = entries_.find(std::string(prefix)); it != entries_.end() && now - it->second.fetched < ttl_) {
-            return it->second.key;
-        }
-    }
-    MH_ASSIGN_OR_RETURN(auto key, store_.auth().FindApiKey(prefix));  // unknown prefixes are not cached: nothing to keep
-    std::lock_guard lock(mutex_);
-    if (entries_.size() >= kMaxEntries) entries_.clear();  // a bound, not a policy: keys are few in practice
-    entries_.insert_or_assign(std::string(prefix), Entry{key, now});
+    if (auto cached = keys_.Find(prefix)) return *std::move(cached);
+    const std::uint64_t read_at = keys_.generation();          // a revocation during the read is not undone by the Put
+    MH_ASSIGN_OR_RETURN(auto key, store_.FindApiKey(prefix));  // unknown prefixes are not cached: nothing to keep
+    keys_.Put(std::string(prefix), key, read_at);
     return key;
-}
-
-bool ApiKeyCache::Holds(std::string_view prefix) const {
-    const Timestamp now = clock_.Now();
-    std::lock_guard lock(mutex_);
-    const auto it = entries_.find(std::string(prefix));
-    return it != entries_.end() && now - it->second.fetched < ttl_;
-}
-
-void ApiKeyCache::Clear() {
-    std::lock_guard lock(mutex_);
-    entries_.clear();
 }
 
 }  // namespace mh::api

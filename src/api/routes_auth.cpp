@@ -20,16 +20,12 @@ Result<store::User> Api::CheckCredentials(const std::shared_ptr<Call>& call) {
     if (!email) return fail(email.error());
     if (!password) return fail(password.error());
     // Rate limits by address and by account, before any password work.
-    for (auto* limiter : {&login_by_ip_, &login_by_account_}) {
-        const auto key = limiter == &login_by_ip_ ? call->request.remote_address : *email;
-        const auto decision = limiter->Take(key);
-        if (!decision.allowed) {
-            call->extra_headers.emplace_back("retry-after", std::to_string(decision.retry_after_s));
-            Error error = MakeError(Errc::kResourceExhausted,
-                                    "too many login attempts; wait " + std::to_string(decision.retry_after_s) + " s");
-            Finish(call, ErrorResponse(429, "rate_limited", error.message));
-            return error;
-        }
+    if (const auto decision = login_limits_.TakeLogin(call->request.remote_address, *email); !decision.allowed) {
+        call->extra_headers.emplace_back("retry-after", std::to_string(decision.retry_after_s));
+        Error error = MakeError(Errc::kResourceExhausted,
+                                "too many login attempts; wait " + std::to_string(decision.retry_after_s) + " s");
+        Finish(call, ErrorResponse(429, "rate_limited", error.message));
+        return error;
     }
     auto user = store_.users().FindUserByEmail(*email);
     if (!user || !domain::VerifyPassword(user->password_hash, *password)) {
@@ -130,7 +126,7 @@ void Api::AddAuthRoutes() {
 
     Add(Method::kPost, "/api/v1/auth/signup", Auth::kNone, "Create an account; a verification link is e-mailed",
         [this](std::shared_ptr<Call> call) {
-            const auto decision = login_by_ip_.Take("signup:" + call->request.remote_address);
+            const auto decision = login_limits_.TakeSignUp(call->request.remote_address);
             if (!decision.allowed) {
                 call->extra_headers.emplace_back("retry-after", std::to_string(decision.retry_after_s));
                 return Finish(call, ErrorResponse(429, "rate_limited", "too many sign-ups from this address"));
@@ -161,7 +157,7 @@ void Api::AddAuthRoutes() {
     Add(Method::kPost, "/api/v1/auth/password-reset", Auth::kNone,
         "Ask for a password reset link (answers the same whether or not the address is known)",
         [this](std::shared_ptr<Call> call) {
-            const auto decision = login_by_ip_.Take("reset:" + call->request.remote_address);
+            const auto decision = login_limits_.TakePasswordReset(call->request.remote_address);
             if (!decision.allowed) {
                 call->extra_headers.emplace_back("retry-after", std::to_string(decision.retry_after_s));
                 return Finish(call, ErrorResponse(429, "rate_limited", "too many reset requests from this address"));

@@ -28,6 +28,9 @@ void Api::AddOperationsRoutes() {
             checks["ingest_queue"] =
                 queue_ok ? std::string("ok") : fmt::format("{} samples waiting", stats.queued_samples);
             ready = ready && queue_ok;
+            const Status log = engine_.Health();  // a failed sample log: writes refused until restarted
+            checks["sample_log"] = log ? std::string("ok") : log.error().message;
+            ready = ready && log.has_value();
             for (const auto& [name, check] : readiness_) {
                 auto status = check();
                 checks[name] = status ? std::string("ok") : status.error().message;
@@ -48,6 +51,17 @@ void Api::AddOperationsRoutes() {
         AppendMetric(out, "meterhub_checkpoints_total", "Checkpoints written.", kCounter, s.checkpoints);
         AppendMetric(out, "meterhub_checkpoint_failures_total", "Checkpoints that failed.", kCounter,
                      s.checkpoint_failures);
+        const auto count = [](std::uint64_t n) { return static_cast<std::int64_t>(n); };
+        const TtlCacheStats keys = api_keys_.stats();
+        const TtlCacheStats names = series_names_.stats();
+        AppendMetric(out, "meterhub_api_key_cache_hits_total", "Device API key checks answered from memory.", kCounter,
+                     count(keys.hits));
+        AppendMetric(out, "meterhub_api_key_cache_misses_total", "Device API key checks that read the store.", kCounter,
+                     count(keys.misses));
+        AppendMetric(out, "meterhub_series_name_cache_hits_total", "Lookups by series name whose device was in memory.",
+                     kCounter, count(names.hits));
+        AppendMetric(out, "meterhub_series_name_cache_misses_total", "Lookups by series name whose device was not.",
+                     kCounter, count(names.misses));
         metrics_.Render(out);
         for (const auto& source : metrics_sources_) source(out);
         Finish(call, net::Response::Text(200, std::move(out), "text/plain; version=0.0.4; charset=utf-8"));

@@ -3,37 +3,25 @@
 namespace mh::api {
 
 Result<SeriesId> SeriesNameCache::Find(const TenantScope& scope, DeviceId device, std::string_view metric) {
-    const Timestamp now = clock_.Now();
-    {
-        std::lock_guard lock(mutex_);
-        if (auto it = devices_.find(device.value());
-            it != devices_.end() && it->second.tenant == scope.tenant() && now - it->second.fetched < ttl_) {
-            if (auto found = it->second.metrics.find(std::string(metric)); found != it->second.metrics.end()) {
-                return found->second;
-            }
+    if (const auto cached = devices_.Find(device.value()); cached && (*cached)->tenant == scope.tenant()) {
+        if (const auto found = (*cached)->metrics.find(metric); found != (*cached)->metrics.end()) {
+            return found->second;
         }
     }
-    MH_ASSIGN_OR_RETURN(auto list, store_.devices().ListSeries(scope, device));
-    Entry entry{scope.tenant(), {}, now};
-    for (auto& series : list) entry.metrics.emplace(std::move(series.metric), series.id);
-    const auto found = entry.metrics.find(std::string(metric));
-    const bool known = found != entry.metrics.end();
+    const std::uint64_t read_at = devices_.generation();  // a deletion during the read is not undone by the Put
+    MH_ASSIGN_OR_RETURN(auto list, store_.ListSeries(scope, device));
+    auto entry = std::make_shared<DeviceSeries>();
+    entry->tenant = scope.tenant();
+    for (auto& series : list) entry->metrics.emplace(std::move(series.metric), series.id);
+    const auto found = entry->metrics.find(metric);
+    const bool known = found != entry->metrics.end();
     const SeriesId id = known ? found->second : SeriesId{};
-    {
-        std::lock_guard lock(mutex_);
-        if (devices_.size() >= kMaxDevices) devices_.clear();  // a bound, not a policy
-        devices_.insert_or_assign(device.value(), std::move(entry));
-    }
+    devices_.Put(device.value(), std::move(entry), read_at);
     if (!known) {
         return MakeError(Errc::kNotFound,
                          "device " + std::to_string(device.value()) + " has no series '" + std::string(metric) + "'");
     }
     return id;
-}
-
-void SeriesNameCache::Clear() {
-    std::lock_guard lock(mutex_);
-    devices_.clear();
 }
 
 }  // namespace mh::api

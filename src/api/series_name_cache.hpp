@@ -1,13 +1,14 @@
 // SeriesNameCache: device + metric names to series ids, as the ingest path sees them. A producer that posts by
 // name every few seconds should not cost a database read per request, so a device's series are kept for `ttl`
-// after they were read. A metric the cached list lacks is looked up again at once (it may be new); deleting a
+// after they were read, in a TtlCache (core/ttl_cache.hpp: at most kMaxDevices devices, the one read longest
+// ago evicted first). A metric the cached list lacks is looked up again at once (it may be new); deleting a
 // device through this server clears the cache, and a deletion from elsewhere takes effect within `ttl`.
-// Thread-safe.
+// Thread-safe; a hit takes one shard's shared lock and copies one shared_ptr.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,31 +16,31 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/tenant_scope.hpp"
-#include "store/database.hpp"
+#include "core/ttl_cache.hpp"
+#include "store/device_repository.hpp"
 
 namespace mh::api {
 
 class SeriesNameCache {
   public:
-    SeriesNameCache(store::Repositories store, const Clock& clock, std::chrono::milliseconds ttl = std::chrono::seconds(5))
-        : store_(store), clock_(clock), ttl_(ttl) {}
+    static constexpr std::size_t kMaxDevices = 10'000;
+
+    SeriesNameCache(store::DeviceRepository& store, const Clock& clock, std::chrono::milliseconds ttl = std::chrono::seconds(5))
+        : store_(store), devices_(clock, ttl, kMaxDevices) {}
 
     // The series `metric` of `device` in the scope's tenant; kNotFound when the device has no such series.
     Result<SeriesId> Find(const TenantScope& scope, DeviceId device, std::string_view metric);
-    void Clear();
+    void Clear() { devices_.Clear(); }
+    TtlCacheStats stats() const { return devices_.stats(); }
 
   private:
-    static constexpr std::size_t kMaxDevices = 10'000;
-    struct Entry {
+    // One device's series as read from the store; immutable once cached, shared by the readers.
+    struct DeviceSeries {
         TenantId tenant;
-        std::unordered_map<std::string, SeriesId> metrics;
-        Timestamp fetched;
+        std::unordered_map<std::string, SeriesId, TransparentStringHash, std::equal_to<>> metrics;
     };
-    store::Repositories store_;
-    const Clock& clock_;
-    const std::chrono::milliseconds ttl_;
-    std::mutex mutex_;
-    std::unordered_map<std::int64_t, Entry> devices_;
+    store::DeviceRepository& store_;
+    TtlCache<std::int64_t, std::shared_ptr<const DeviceSeries>> devices_;
 };
 
 }  // namespace mh::api

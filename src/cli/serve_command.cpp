@@ -28,6 +28,7 @@
 #include "collect/solarman_collector.hpp"
 #include "collect/solarman_pollers.hpp"
 #include "domain/access.hpp"
+#include "domain/login_limits.hpp"
 #include "domain/passwords.hpp"
 #include "domain/secrets.hpp"
 #include "net/http_server.hpp"
@@ -234,7 +235,10 @@ int Serve(const Config& config, bool demo) {
     const domain::JwtIssuer jwt(*secret);
     api::ApiOptions api_options;
     api_options.token_lifetime = std::chrono::seconds(config.auth.token_lifetime_s);
-    api_options.login_attempts_per_minute = config.auth.login_attempts_per_minute;
+    // One login budget for the API and the pages (two limiters would double it).
+    const auto login_limits =
+        std::make_shared<domain::LoginLimits>(runtime.clock, config.auth.login_attempts_per_minute);
+    api_options.login_limits = login_limits;
     api_options.requests_per_minute = config.auth.api_requests_per_minute;
     api_options.public_url = config.http.public_url;
     api_options.cookie_secure = config.auth.cookie_secure;
@@ -275,7 +279,7 @@ int Serve(const Config& config, bool demo) {
     site_options.session_lifetime = api_options.token_lifetime;
     site_options.cookie_secure = config.auth.cookie_secure;
     site_options.public_url = config.http.public_url;
-    site_options.login_attempts_per_minute = config.auth.login_attempts_per_minute;
+    site_options.login_limits = login_limits;
     site_options.collector_address = CollectorAddress(config);
     site_options.api_keys_changed = [&api] { api.ApiKeysChanged(); };
     web::Site site(runtime.store->repositories(), *runtime.engine, devices, runtime.clock, mail, live, site_options);

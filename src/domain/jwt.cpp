@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include <array>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
 #include <charconv>
 #include <cstring>
 #include <functional>
@@ -21,6 +23,8 @@ constexpr std::size_t kMaxIssuerLength = 128;
 constexpr std::size_t kJtiBytes = 16;
 constexpr std::size_t kMaxJtiLength = 64;
 constexpr std::size_t kMaxJsonMembers = 32;
+constexpr std::size_t kMaxJsonNameBytes = 256;
+constexpr std::size_t kMaxJsonStringBytes = kMaxTokenBytes;
 // NumericDates are accepted from 1970-01-01 to 9999-12-31; this also keeps seconds * 1000 far from overflow.
 constexpr std::int64_t kMaxNumericDate = 253'402'300'799;
 
@@ -65,114 +69,100 @@ Mac Sign(std::string_view secret, std::string_view signing_input) {
     return mac;
 }
 
-// A JSON value as the claims reader understands it. Floats, booleans, null, arrays and nested objects make
-// the whole object unreadable: Issue never writes them, and refusing them keeps this reader tiny.
+// A JSON value as the claims reader keeps it. Floats, booleans, null, arrays and nested objects make the whole
+// segment unreadable: Issue never writes them, and refusing them keeps what a signed token can say small.
 using JsonValue = std::variant<std::string, std::int64_t>;
 using JsonObject = std::map<std::string, JsonValue, std::less<>>;
 
-// Reads one flat JSON object. Not recursive, so hostile input cannot exhaust the stack; the caller bounds
-// the input size.
-class FlatJsonReader {
+// Boost.JSON's event parser does the lexing (escapes, UTF-8 validation, numbers, nesting); this handler keeps
+// one flat object of string and integer members. Not boost::json::parse, because its DOM keeps the last of
+// duplicate names silently, and a duplicate is refused here: two readers that pick different duplicates are
+// how tokens get misread. The limits below are checked by the parser before anything is stored, and the
+// caller bounds the input size, so a segment costs at most a few kilobytes. Nothing here throws on input.
+class FlatObjectHandler {
   public:
-    explicit FlatJsonReader(std::string_view text) : text_(text) {}
+    static constexpr std::size_t max_object_size = kMaxJsonMembers;
+    static constexpr std::size_t max_array_size = 0;  // arrays are refused at their first bracket anyway
+    static constexpr std::size_t max_key_size = kMaxJsonNameBytes;
+    static constexpr std::size_t max_string_size = kMaxJsonStringBytes;
 
-    std::optional<JsonObject> ReadObject() {
-        JsonObject object;
-        SkipSpace();
-        if (!Consume('{')) return std::nullopt;
-        SkipSpace();
-        if (!Consume('}')) {
-            do {
-                SkipSpace();
-                auto name = ReadString();
-                SkipSpace();
-                if (!name || !Consume(':')) return std::nullopt;
-                SkipSpace();
-                auto value = ReadValue();
-                if (!value || object.size() >= kMaxJsonMembers) return std::nullopt;
-                if (!object.emplace(std::move(*name), std::move(*value)).second) return std::nullopt;  // duplicate
-                SkipSpace();
-            } while (Consume(','));
-            if (!Consume('}')) return std::nullopt;
-        }
-        SkipSpace();
-        if (pos_ != text_.size()) return std::nullopt;
-        return object;
-    }
+    JsonObject object;
 
-  private:
-    bool AtEnd() const { return pos_ >= text_.size(); }
-
-    bool Consume(char c) {
-        if (AtEnd() || text_[pos_] != c) return false;
-        ++pos_;
+    bool on_document_begin(boost::system::error_code&) { return true; }
+    bool on_document_end(boost::system::error_code&) { return true; }
+    bool on_object_begin(boost::system::error_code& ec) { return ++depth_ == 1 || Refuse(ec); }
+    bool on_object_end(std::size_t, boost::system::error_code&) { return true; }
+    bool on_array_begin(boost::system::error_code& ec) { return Refuse(ec); }
+    bool on_array_end(std::size_t, boost::system::error_code& ec) { return Refuse(ec); }
+    bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+        text_.append(s.data(), s.size());
         return true;
     }
+    bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+        text_.append(s.data(), s.size());
+        key_ = std::move(text_);
+        text_.clear();
+        if (object.contains(key_)) return Refuse(ec);  // a duplicate name
+        return true;
+    }
+    bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+        text_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_string(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+        text_.append(s.data(), s.size());
+        std::string value = std::move(text_);
+        text_.clear();
+        return Store(JsonValue(std::move(value)), ec);
+    }
+    bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
+    bool on_int64(std::int64_t i, boost::json::string_view, boost::system::error_code& ec) {
+        return Store(JsonValue(i), ec);
+    }
+    // Above INT64_MAX: no NumericDate or other claim of ours is that large.
+    bool on_uint64(std::uint64_t, boost::json::string_view, boost::system::error_code& ec) { return Refuse(ec); }
+    // Fractions, exponents and integers beyond 64 bits all arrive here.
+    bool on_double(double, boost::json::string_view, boost::system::error_code& ec) { return Refuse(ec); }
+    bool on_bool(bool, boost::system::error_code& ec) { return Refuse(ec); }
+    bool on_null(boost::system::error_code& ec) { return Refuse(ec); }
+    bool on_comment_part(boost::json::string_view, boost::system::error_code& ec) { return Refuse(ec); }
+    bool on_comment(boost::json::string_view, boost::system::error_code& ec) { return Refuse(ec); }
 
-    void SkipSpace() {
-        while (!AtEnd() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
-            ++pos_;
-        }
+  private:
+    // A scalar at the top level (no key) is not an object.
+    bool Store(JsonValue value, boost::system::error_code& ec) {
+        if (depth_ != 1) return Refuse(ec);
+        object.emplace(std::move(key_), std::move(value));
+        key_.clear();
+        return true;
+    }
+    static bool Refuse(boost::system::error_code& ec) {
+        ec = boost::json::error::syntax;  // the reason is not reported: every refusal reads "malformed"
+        return false;
     }
 
-    std::optional<JsonValue> ReadValue() {
-        if (!AtEnd() && text_[pos_] == '"') {
-            auto text = ReadString();
-            if (!text) return std::nullopt;
-            return JsonValue(std::move(*text));
-        }
-        return ReadInteger();
-    }
-
-    std::optional<std::string> ReadString() {
-        if (!Consume('"')) return std::nullopt;
-        std::string out;
-        while (!AtEnd()) {
-            const char c = text_[pos_++];
-            if (c == '"') return out;
-            if (static_cast<unsigned char>(c) < 0x20) return std::nullopt;
-            if (c != '\\') {
-                out.push_back(c);
-                continue;
-            }
-            if (AtEnd()) return std::nullopt;
-            switch (text_[pos_++]) {
-                case '"': out.push_back('"'); break;
-                case '\\': out.push_back('\\'); break;
-                case '/': out.push_back('/'); break;
-                case 'b': out.push_back('\b'); break;
-                case 'f': out.push_back('\f'); break;
-                case 'n': out.push_back('\n'); break;
-                case 'r': out.push_back('\r'); break;
-                case 't': out.push_back('\t'); break;
-                default: return std::nullopt;  // including \u escapes, which Issue never writes
-            }
-        }
-        return std::nullopt;
-    }
-
-    std::optional<JsonValue> ReadInteger() {
-        const std::size_t start = pos_;
-        Consume('-');
-        const std::size_t digits = pos_;
-        while (!AtEnd() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-        if (pos_ == digits) return std::nullopt;
-        if (text_[digits] == '0' && pos_ - digits > 1) return std::nullopt;  // JSON has no leading zeros
-        std::int64_t value = 0;
-        const char* end = text_.data() + pos_;
-        const auto [ptr, ec] = std::from_chars(text_.data() + start, end, value);
-        if (ec != std::errc{} || ptr != end) return std::nullopt;  // out of range
-        return JsonValue(value);
-    }
-
-    std::string_view text_;
-    std::size_t pos_ = 0;
+    int depth_ = 0;
+    std::string key_;   // the name of the member whose value comes next
+    std::string text_;  // a key or string arriving in parts
 };
+
+// One flat JSON object, or nullopt for anything else (see FlatObjectHandler).
+std::optional<JsonObject> ParseFlatObject(std::string_view json) {
+    boost::json::parse_options options;
+    options.max_depth = 1;  // the object itself; anything nested stops the parser at its first bracket
+    boost::json::basic_parser<FlatObjectHandler> parser(options);
+    boost::system::error_code ec;
+    // more = false: the text is complete, so trailing bytes and an unfinished document are errors too.
+    const std::size_t used = parser.write_some(false, json.data(), json.size(), ec);
+    if (ec || used != json.size() || !parser.done()) return std::nullopt;
+    auto& object = parser.handler().object;
+    return std::move(object);
+}
 
 std::optional<JsonObject> ParseSegment(std::string_view base64) {
     const auto json = DecodeBase64Url(base64);
     if (!json) return std::nullopt;
-    return FlatJsonReader(*json).ReadObject();
+    return ParseFlatObject(*json);
 }
 
 const std::string* FindString(const JsonObject& object, std::string_view name) {

@@ -8,8 +8,11 @@
 //   - the signature is compared in constant time before any claim is read;
 //   - exp <= now is expired; iat more than kMaxClockSkew ahead of now is not yet valid;
 //   - tokens over kMaxTokenBytes are refused before any decoding.
-// Claims Issue does not write are ignored once the signature holds (a newer version may add some), but the
-// JSON reader takes only strings and integers, no escapes beyond the simple ones, no duplicate names.
+// Claims Issue does not write are ignored once the signature holds (a newer version may add some). Each segment
+// is read by Boost.JSON (standard JSON: escapes decoded, UTF-8 validated) and must be one flat object of at
+// most 32 members whose values are strings or integers that fit int64: nesting, arrays, floats, exponents,
+// booleans, null, integers beyond int64 and duplicate names (whichever copy another reader would pick) make
+// the whole token malformed. Hostile input cannot exhaust the stack or memory and never throws.
 // Every refusal is Errc::kUnauthenticated with a short message that is safe to log, not to show.
 //
 // Built on libsodium (HMAC-SHA-256, base64url, randomness) rather than libjwt, whose decode chooses the

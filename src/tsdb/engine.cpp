@@ -55,23 +55,28 @@ Status Engine::Start() {
         MH_ASSIGN_OR_RETURN(
             log_, SampleLog::Open(options_.log_dir,
                                   SampleLog::Options{.sync = options_.sync,
-                                                     .preallocate_bytes = options_.sync ? kLogPreallocateBytes : 0}));
+                                                     .preallocate_bytes = options_.sync ? kLogPreallocateBytes : 0,
+                                                     .env = options_.log_env}));
     }
     // Recovery: everything in the log is acknowledged and not yet in chunks (or written again idempotently).
     Status replay_status = Ok();
     std::unique_lock lock(state_mutex_);
-    auto status = SampleLog::Replay(options_.log_dir, [&](std::uint64_t, std::span<const SeriesSample> samples) {
-        if (!replay_status) return;
-        for (const SeriesSample& s : samples) {
-            auto info = InfoFor(s.series);
-            if (!info) {
-                if (info.error().code != Errc::kNotFound) replay_status = std::move(info).error();
-                continue;  // the series was deleted after the sample was logged
+    LogEnv& env = options_.log_env != nullptr ? *options_.log_env : LogEnv::Default();
+    auto status = SampleLog::Replay(
+        options_.log_dir,
+        [&](std::uint64_t, std::span<const SeriesSample> samples) {
+            if (!replay_status) return;
+            for (const SeriesSample& s : samples) {
+                auto info = InfoFor(s.series);
+                if (!info) {
+                    if (info.error().code != Errc::kNotFound) replay_status = std::move(info).error();
+                    continue;  // the series was deleted after the sample was logged
+                }
+                ApplySample(StateFor(*info), Sample{s.ts_ms, s.value}, rules_);
+                ++replayed_samples_;
             }
-            ApplySample(StateFor(*info), Sample{s.ts_ms, s.value}, rules_);
-            ++replayed_samples_;
-        }
-    });
+        },
+        env);
     lock.unlock();
     MH_RETURN_IF_ERROR(status);
     MH_RETURN_IF_ERROR(replay_status);
@@ -192,6 +197,7 @@ void Engine::WriteAsync(const TenantScope& scope, std::vector<SeriesSample> samp
     if (options_.read_only) return done(MakeError(Errc::kFailedPrecondition, "the engine is open read-only"));
     if (!scope.CanWrite()) return done(MakeError(Errc::kPermissionDenied, "viewers cannot write samples"));
     if (samples.empty()) return done(Ok());
+    if (log_failed_.load()) return done(Health());  // refused until reopened: nothing would be durable
     if (auto status = Validate(scope, samples); !status) return done(std::move(status));
     const auto n = static_cast<std::int64_t>(samples.size());
     {
@@ -276,6 +282,7 @@ void Engine::WriterLoop() {
                 ApplyBatch(samples);
             } else {
                 spdlog::error("sample log append failed: {}", status.error().message);
+                NoteLogHealth();
             }
             {
                 std::lock_guard lock(queue_mutex_);
@@ -299,8 +306,16 @@ void Engine::FreezeForCheckpoint() {
     auto rotated = log_->Rotate();
     if (!rotated) {
         spdlog::error("checkpoint: cannot rotate the log: {}", rotated.error().message);
+        NoteLogHealth();
+        ++checkpoint_failures_;
+        // Counts as a checkpoint that failed, so that Checkpoint() and Close() return the error instead of
+        // waiting for one that will not come, and the next attempt waits for the interval, not the next tick.
         std::lock_guard lock(checkpoint_mutex_);
+        checkpoint_requested_ = false;
         last_checkpoint_ms_ = ToMillis(clock_.Now());
+        last_checkpoint_status_ = std::move(rotated).error();
+        ++checkpoints_done_;
+        checkpoint_cv_.notify_all();
         return;
     }
     job->closed_segment = *rotated;
@@ -322,6 +337,23 @@ void Engine::FreezeForCheckpoint() {
     last_checkpoint_ms_ = ToMillis(clock_.Now());
     checkpoint_job_ = std::move(job);
     checkpoint_cv_.notify_all();
+}
+
+void Engine::NoteLogHealth() {
+    Status health = log_->Health();
+    if (health) return;
+    std::lock_guard lock(health_mutex_);
+    if (!log_failed_.load()) {
+        spdlog::error("the time-series engine refuses writes until restarted: {}", health.error().message);
+    }
+    log_health_ = std::move(health);
+    log_failed_.store(true);
+}
+
+Status Engine::Health() const {
+    if (!log_failed_.load()) return Ok();
+    std::lock_guard lock(health_mutex_);
+    return log_health_;
 }
 
 void Engine::CheckpointLoop() {

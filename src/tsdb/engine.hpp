@@ -11,6 +11,16 @@
 //
 // Reads check the caller's scope, then merge stored chunks and rollups with the heads and deltas.
 //
+// A failed log write is the failing group's alone: its batches get the error, nothing of it is applied or
+// announced, and the log is cut back to where the group began. A failed fdatasync (or a write the log could
+// not cut back) is different: the kernel may have dropped pages and forgotten the error, so the log trusts
+// nothing more to that segment, and the engine refuses every later write with kUnavailable until it is
+// reopened (meterhub restarted), rather than retrying; Health() and /readyz say so. Reads go on. Everything
+// acknowledged before was synced before, so a restart replays it; the refused group may reappear after a
+// restart if its bytes reached the disk anyway (writes are idempotent, so its client's retry is harmless).
+// Checkpoints cannot rotate the failed log: Checkpoint() returns the error, and the samples stay in memory and
+// in the log for the restart.
+//
 // Thread-safe. Read-only engines (CLI queries beside a running server) replay the log without locking it
 // and accept no writes.
 #pragma once
@@ -49,6 +59,7 @@ struct EngineOptions {
     std::int64_t gap_cap_ms = 600'000;
     std::int64_t max_future_ms = 86'400'000;
     bool checkpoint_on_close = true;  // tests turn it off to leave work for the log replay
+    LogEnv* log_env = nullptr;        // the log's file operations (tests inject faults); null: the real ones
 };
 
 struct EngineStats {
@@ -106,6 +117,8 @@ class Engine {
                                                       std::int64_t to_ms);
 
     EngineStats stats() const;
+    // Ok, or why writes are refused until the engine is reopened (the sample log failed; see above).
+    Status Health() const;
     const EngineOptions& options() const { return options_; }
     const Clock& clock() const { return clock_; }
 
@@ -131,6 +144,7 @@ class Engine {
     void FreezeForCheckpoint();
     Status RunCheckpoint(CheckpointJob& job);
     void Unfreeze(std::span<SeriesState* const> states);
+    void NoteLogHealth();  // writer thread, after a failed log call
 
     store::ChunkStore& chunks_;
     const Clock& clock_;
@@ -165,6 +179,11 @@ class Engine {
     std::uint64_t checkpoints_done_ = 0;
     Status last_checkpoint_status_;
     std::int64_t last_checkpoint_ms_ = 0;
+
+    // Set once the log refuses everything (writer thread); read by Health() and WriteAsync from any thread.
+    std::atomic<bool> log_failed_{false};
+    mutable std::mutex health_mutex_;
+    Status log_health_;
 
     std::atomic<std::int64_t> samples_written_{0};
     std::atomic<std::int64_t> batches_written_{0};

@@ -73,9 +73,10 @@ class UniqueFd {
 
 // Writes all of `data` at `offset`, resuming after partial writes and signals. pwrite rather than write
 // because after a rollback (ftruncate) the file position would otherwise point past the end and leave a hole.
-Status WriteAll(int fd, const std::uint8_t* data, std::size_t size, std::uint64_t offset, const fs::path& path) {
+Status WriteAll(LogEnv& env, int fd, const std::uint8_t* data, std::size_t size, std::uint64_t offset,
+                const fs::path& path) {
     while (size > 0) {
-        const ssize_t written = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+        const ssize_t written = env.PWrite(fd, data, size, static_cast<off_t>(offset));
         if (written < 0) {
             if (errno == EINTR) continue;
             return IoError("cannot write", path, errno);
@@ -88,9 +89,9 @@ Status WriteAll(int fd, const std::uint8_t* data, std::size_t size, std::uint64_
     return Ok();
 }
 
-Result<std::uint64_t> FileSize(int fd, const fs::path& path) {
+Result<std::uint64_t> FileSize(LogEnv& env, int fd, const fs::path& path) {
     struct stat st {};
-    if (::fstat(fd, &st) != 0) return IoError("cannot stat", path, errno);
+    if (env.FStat(fd, &st) != 0) return IoError("cannot stat", path, errno);
     return static_cast<std::uint64_t>(st.st_size);
 }
 
@@ -282,8 +283,8 @@ Result<std::vector<SegmentFile>> ListSegments(const fs::path& dir) {
 // than mmap: a file truncated under a read-only reader (Open cutting a torn tail) must not be a SIGBUS.
 class SegmentReader {
   public:
-    SegmentReader(int fd, std::uint64_t file_size, std::vector<std::uint8_t>& buffer, const fs::path& path)
-        : fd_(fd), file_size_(file_size), buffer_(buffer), path_(path) {
+    SegmentReader(LogEnv& env, int fd, std::uint64_t file_size, std::vector<std::uint8_t>& buffer, const fs::path& path)
+        : env_(env), fd_(fd), file_size_(file_size), buffer_(buffer), path_(path) {
         const auto initial = static_cast<std::size_t>(std::min<std::uint64_t>(file_size, kReadChunkBytes));
         if (buffer_.size() < initial) buffer_.resize(initial);
     }
@@ -309,7 +310,7 @@ class SegmentReader {
             const auto want =
                 static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size() - end_, file_size_ - read_pos_));
             if (want == 0) return false;
-            const ssize_t got = ::pread(fd_, buffer_.data() + end_, want, static_cast<off_t>(read_pos_));
+            const ssize_t got = env_.PRead(fd_, buffer_.data() + end_, want, static_cast<off_t>(read_pos_));
             if (got < 0) {
                 if (errno == EINTR) continue;
                 return IoError("cannot read", path_, errno);
@@ -322,6 +323,7 @@ class SegmentReader {
     }
 
   private:
+    LogEnv& env_;
     int fd_;
     std::uint64_t file_size_;
     std::vector<std::uint8_t>& buffer_;
@@ -348,10 +350,10 @@ struct ReadBuffers {
 // Errors only for I/O failures and for a version this build cannot read (refusing is better than silently
 // skipping a newer meterhub's data after a downgrade).
 template <class OnRecord>
-Result<SegmentScan> ScanSegment(int fd, const fs::path& path, std::uint64_t file_size, ReadBuffers& buffers,
-                                OnRecord&& on_record) {
+Result<SegmentScan> ScanSegment(LogEnv& env, int fd, const fs::path& path, std::uint64_t file_size,
+                                ReadBuffers& buffers, OnRecord&& on_record) {
     SegmentScan scan;
-    SegmentReader reader(fd, file_size, buffers.bytes, path);
+    SegmentReader reader(env, fd, file_size, buffers.bytes, path);
     const auto stop = [&](SegmentEnd end, std::string problem) {
         scan.end = end;
         scan.intact_bytes = reader.offset();
@@ -408,8 +410,12 @@ Result<SegmentScan> ScanSegment(int fd, const fs::path& path, std::uint64_t file
 
 class FileSampleLog final : public SampleLog {
   public:
-    FileSampleLog(fs::path dir, Options options, UniqueFd dir_fd, UniqueFd lock_fd)
-        : dir_(std::move(dir)), options_(options), dir_fd_(std::move(dir_fd)), lock_fd_(std::move(lock_fd)) {}
+    FileSampleLog(LogEnv& env, fs::path dir, Options options, UniqueFd dir_fd, UniqueFd lock_fd)
+        : env_(env),
+          dir_(std::move(dir)),
+          options_(options),
+          dir_fd_(std::move(dir_fd)),
+          lock_fd_(std::move(lock_fd)) {}
 
     // Opens `number` as the segment to append to.
     Status Start(std::uint64_t number) {
@@ -433,14 +439,14 @@ class FileSampleLog final : public SampleLog {
             const std::size_t n = std::min(samples.size(), lf::kMaxSamplesPerRecord);
             const std::size_t size = EncodeRecord(samples.first(n), write_buffer_.get());
             if (Status grown = Preallocate(segment_size_ + size); !grown) return RollBack(start, std::move(grown).error());
-            if (Status written = WriteAll(segment_fd_.get(), write_buffer_.get(), size, segment_size_, path);
+            if (Status written = WriteAll(env_, segment_fd_.get(), write_buffer_.get(), size, segment_size_, path);
                 !written) {
                 return RollBack(start, std::move(written).error());
             }
             segment_size_ += size;
             samples = samples.subspan(n);
         }
-        if (options_.sync && ::fdatasync(segment_fd_.get()) != 0) {
+        if (options_.sync && env_.FDataSync(segment_fd_.get()) != 0) {
             // After a failed fdatasync the kernel may have dropped the dirty pages and cleared the error, so
             // nothing written to this segment can be trusted to be on disk any more: refuse further appends.
             Error error = IoError("cannot fdatasync", path, errno);
@@ -460,7 +466,7 @@ class FileSampleLog final : public SampleLog {
         if (broken_) return MakeError(Errc::kUnavailable, *broken_);
         // Sync the closing segment even without `sync`: callers rotate to then move these samples into
         // chunks and drop the segment, and a closed segment should never be the one with a torn tail.
-        if (::fdatasync(segment_fd_.get()) != 0) {
+        if (env_.FDataSync(segment_fd_.get()) != 0) {
             Error error = IoError("cannot fdatasync", segment_path_, errno);
             broken_ = fmt::format("sample log: appends refused after an earlier sync failure ({}); reopen the log",
                                   error.message);
@@ -487,7 +493,7 @@ class FileSampleLog final : public SampleLog {
         std::optional<Error> first_error;
         for (const SegmentFile& file : segments) {
             if (file.number > segment || file.number == segment_) continue;
-            if (::unlinkat(dir_fd_.get(), SegmentName(file.number).c_str(), 0) == 0) {
+            if (env_.UnlinkAt(dir_fd_.get(), SegmentName(file.number).c_str(), 0) == 0) {
                 removed = true;
             } else if (errno != ENOENT && !first_error) {
                 // Keep going: every segment removed is space back, and a retry will catch the rest.
@@ -501,10 +507,14 @@ class FileSampleLog final : public SampleLog {
 
     std::uint64_t open_segment_bytes() const override { return segment_size_ - lf::kFileHeaderSize; }
     std::uint64_t open_segment() const override { return segment_; }
+    Status Health() const override {
+        if (broken_) return MakeError(Errc::kUnavailable, *broken_);
+        return Ok();
+    }
 
   private:
     Status SyncDir() {
-        if (::fsync(dir_fd_.get()) != 0) return IoError("cannot fsync directory", dir_, errno);
+        if (env_.FSync(dir_fd_.get()) != 0) return IoError("cannot fsync directory", dir_, errno);
         return Ok();
     }
 
@@ -513,17 +523,19 @@ class FileSampleLog final : public SampleLog {
         const std::string name = SegmentName(number);
         const fs::path path = dir_ / name;
         // O_EXCL: numbers only grow, so an existing file means a bug, and must not be overwritten.
-        UniqueFd fd(::openat(dir_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        UniqueFd fd(env_.OpenAt(dir_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
         if (!fd.valid()) return IoError("cannot create", path, errno);
         std::uint8_t header[lf::kFileHeaderSize];
         std::memcpy(header, lf::kMagic.data(), lf::kMagic.size());
         StoreU32(header + lf::kMagic.size(), lf::kVersion);
-        Status status = WriteAll(fd.get(), header, sizeof header, 0, path);
-        if (status && options_.sync && ::fdatasync(fd.get()) != 0) status = IoError("cannot fdatasync", path, errno);
+        Status status = WriteAll(env_, fd.get(), header, sizeof header, 0, path);
+        if (status && options_.sync && env_.FDataSync(fd.get()) != 0) {
+            status = IoError("cannot fdatasync", path, errno);
+        }
         if (status) status = SyncDir();
         if (!status) {
             // Leave no half-made segment behind for the next attempt's O_EXCL to trip over.
-            ::unlinkat(dir_fd_.get(), name.c_str(), 0);
+            env_.UnlinkAt(dir_fd_.get(), name.c_str(), 0);
             return status;
         }
         out = std::move(fd);
@@ -546,7 +558,7 @@ class FileSampleLog final : public SampleLog {
         const std::uint64_t target = std::max(end, allocated_ + options_.preallocate_bytes);
         for (std::uint64_t at = allocated_; at < target;) {
             const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kZeroBlock, target - at));
-            MH_RETURN_IF_ERROR(WriteAll(segment_fd_.get(), zeros.data(), n, at, segment_path_));
+            MH_RETURN_IF_ERROR(WriteAll(env_, segment_fd_.get(), zeros.data(), n, at, segment_path_));
             at += n;
         }
         allocated_ = target;
@@ -556,7 +568,7 @@ class FileSampleLog final : public SampleLog {
     // Cuts the segment back to `offset` after a failed append so that no partial record sits in front of
     // later good ones (Replay would stop at it and lose them). If even that fails, the log is broken.
     Status RollBack(std::uint64_t offset, Error cause) {
-        if (::ftruncate(segment_fd_.get(), static_cast<off_t>(offset)) != 0) {
+        if (env_.FTruncate(segment_fd_.get(), static_cast<off_t>(offset)) != 0) {
             const int err = errno;
             broken_ = fmt::format(
                 "sample log: appends refused: a failed append left a partial record in {} ({}), "
@@ -569,6 +581,7 @@ class FileSampleLog final : public SampleLog {
         return cause;
     }
 
+    LogEnv& env_;
     fs::path dir_;
     Options options_;
     UniqueFd dir_fd_;
@@ -583,29 +596,29 @@ class FileSampleLog final : public SampleLog {
     std::size_t write_buffer_capacity_ = 0;
 };
 
-Status SyncDirFd(int dir_fd, const fs::path& dir) {
-    if (::fsync(dir_fd) != 0) return IoError("cannot fsync directory", dir, errno);
+Status SyncDirFd(LogEnv& env, int dir_fd, const fs::path& dir) {
+    if (env.FSync(dir_fd) != 0) return IoError("cannot fsync directory", dir, errno);
     return Ok();
 }
 
 // Makes the newest segment end at its last intact record: the tail of a crash mid-append is cut off so it
 // never counts as corruption again. Only the newest can legitimately have one: older ones were synced
 // when rotated.
-Status RepairNewestSegment(int dir_fd, const fs::path& dir, const SegmentFile& segment) {
+Status RepairNewestSegment(LogEnv& env, int dir_fd, const fs::path& dir, const SegmentFile& segment) {
     const std::string name = segment.path.filename().string();
-    UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDWR | O_CLOEXEC));
+    UniqueFd fd(env.OpenAt(dir_fd, name.c_str(), O_RDWR | O_CLOEXEC, 0));
     if (!fd.valid()) return IoError("cannot open", segment.path, errno);
-    MH_ASSIGN_OR_RETURN(const std::uint64_t size, FileSize(fd.get(), segment.path));
+    MH_ASSIGN_OR_RETURN(const std::uint64_t size, FileSize(env, fd.get(), segment.path));
     if (size < lf::kFileHeaderSize) {
         // A crash between creating the file and syncing its header: it holds no records.
         spdlog::warn("sample log: removing segment {} ({} bytes, shorter than its header)", segment.path.string(),
                      size);
-        if (::unlinkat(dir_fd, name.c_str(), 0) != 0) return IoError("cannot delete", segment.path, errno);
-        return SyncDirFd(dir_fd, dir);
+        if (env.UnlinkAt(dir_fd, name.c_str(), 0) != 0) return IoError("cannot delete", segment.path, errno);
+        return SyncDirFd(env, dir_fd, dir);
     }
     ReadBuffers buffers;
     MH_ASSIGN_OR_RETURN(const SegmentScan scan,
-                        ScanSegment(fd.get(), segment.path, size, buffers, [](std::span<const SeriesSample>) {}));
+                        ScanSegment(env, fd.get(), segment.path, size, buffers, [](std::span<const SeriesSample>) {}));
     if (scan.end == SegmentEnd::kClean) return Ok();
     if (scan.intact_bytes < lf::kFileHeaderSize) {
         // Not our file (bad magic): leave the evidence alone; Replay skips it and DropThrough removes it.
@@ -614,34 +627,35 @@ Status RepairNewestSegment(int dir_fd, const fs::path& dir, const SegmentFile& s
     }
     spdlog::warn("sample log: segment {}: {} at offset {}; truncating {} bytes of torn tail", segment.path.string(),
                  scan.problem, scan.intact_bytes, size - scan.intact_bytes);
-    if (::ftruncate(fd.get(), static_cast<off_t>(scan.intact_bytes)) != 0) {
+    if (env.FTruncate(fd.get(), static_cast<off_t>(scan.intact_bytes)) != 0) {
         return IoError("cannot truncate", segment.path, errno);
     }
-    if (::fdatasync(fd.get()) != 0) return IoError("cannot fdatasync", segment.path, errno);
+    if (env.FDataSync(fd.get()) != 0) return IoError("cannot fdatasync", segment.path, errno);
     return Ok();
 }
 
 }  // namespace
 
 Result<std::unique_ptr<SampleLog>> SampleLog::Open(const std::filesystem::path& dir, Options options) {
+    LogEnv& env = options.env != nullptr ? *options.env : LogEnv::Default();
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
         return MakeError(Errc::kUnavailable,
                          fmt::format("sample log: cannot create directory {}: {}", dir.string(), ec.message()));
     }
-    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dir_fd(env.Open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
     if (!dir_fd.valid()) return IoError("cannot open directory", dir, errno);
 
     const std::string lock_name(lf::kLockFileName);
     const fs::path lock_path = dir / lock_name;
-    UniqueFd lock_fd(::openat(dir_fd.get(), lock_name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    UniqueFd lock_fd(env.OpenAt(dir_fd.get(), lock_name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!lock_fd.valid()) return IoError("cannot open", lock_path, errno);
     // flock belongs to the open file description: a second Open, even in this process, conflicts, and the
     // kernel drops the lock when the process dies, so a crash never leaves the directory locked.
     int locked = 0;
     do {
-        locked = ::flock(lock_fd.get(), LOCK_EX | LOCK_NB);
+        locked = env.Flock(lock_fd.get(), LOCK_EX | LOCK_NB);
     } while (locked != 0 && errno == EINTR);
     if (locked != 0) {
         if (errno == EWOULDBLOCK) {
@@ -655,30 +669,30 @@ Result<std::unique_ptr<SampleLog>> SampleLog::Open(const std::filesystem::path& 
     std::uint64_t last = 0;
     if (!segments.empty()) {
         last = segments.back().number;
-        MH_RETURN_IF_ERROR(RepairNewestSegment(dir_fd.get(), dir, segments.back()));
+        MH_RETURN_IF_ERROR(RepairNewestSegment(env, dir_fd.get(), dir, segments.back()));
     }
     if (last >= lf::kMaxSegmentNumber) {
         return MakeError(Errc::kFailedPrecondition, "sample log: segment numbers exhausted in " + dir.string());
     }
     // Never append to an old segment: its tail was just validated, but a fresh file keeps "a torn record
     // can only be at the end of the newest segment" true without rereading anything.
-    auto log = std::make_unique<FileSampleLog>(dir, options, std::move(dir_fd), std::move(lock_fd));
+    auto log = std::make_unique<FileSampleLog>(env, dir, options, std::move(dir_fd), std::move(lock_fd));
     MH_RETURN_IF_ERROR(log->Start(last + 1));
     return std::unique_ptr<SampleLog>(std::move(log));
 }
 
-Status SampleLog::Replay(const std::filesystem::path& dir, const Visitor& visit) {
+Status SampleLog::Replay(const std::filesystem::path& dir, const Visitor& visit, LogEnv& env) {
     MH_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments, ListSegments(dir));
     ReadBuffers buffers;  // shared by all segments: allocations happen once, sized by the largest record
     for (const SegmentFile& segment : segments) {
-        UniqueFd fd(::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC));
+        UniqueFd fd(env.Open(segment.path.c_str(), O_RDONLY | O_CLOEXEC, 0));
         if (!fd.valid()) {
             if (errno == ENOENT) continue;  // dropped by the writer since we listed: its samples are in chunks
             return IoError("cannot open", segment.path, errno);
         }
-        MH_ASSIGN_OR_RETURN(const std::uint64_t size, FileSize(fd.get(), segment.path));
+        MH_ASSIGN_OR_RETURN(const std::uint64_t size, FileSize(env, fd.get(), segment.path));
         ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // a hint; failure changes nothing
-        MH_ASSIGN_OR_RETURN(const SegmentScan scan, ScanSegment(fd.get(), segment.path, size, buffers,
+        MH_ASSIGN_OR_RETURN(const SegmentScan scan, ScanSegment(env, fd.get(), segment.path, size, buffers,
                                                                 [&](std::span<const SeriesSample> samples) {
                                                                     visit(segment.number, samples);
                                                                 }));

@@ -12,6 +12,9 @@
 // (I/O: Errc::kUnavailable with the strerror text), not exceptions; only the visitor's own exceptions pass
 // through Replay.
 //
+// Every file operation goes through a LogEnv (tsdb/log_env.hpp; the real system calls unless Options::env says
+// otherwise), so tests can make a write, a sync or a truncate fail.
+//
 // Not thread-safe: the engine's writer thread owns it. Replay() is a static function and may run in any
 // process at any time, also while a writer appends (it then may warn about the record being written).
 #pragma once
@@ -23,6 +26,7 @@
 #include <span>
 
 #include "core/result.hpp"
+#include "tsdb/log_env.hpp"
 #include "tsdb/sample.hpp"
 
 namespace mh::tsdb {
@@ -36,6 +40,8 @@ class SampleLog {
         // already exist is a data-only flush (about 1.4x the synced appends per second on this kind of
         // machine; bench/README.md). Replay reads a record header of eight zero bytes as the end. 0: off.
         std::uint64_t preallocate_bytes = 0;
+        // The file operations; null: LogEnv::Default(). Must outlive the log.
+        LogEnv* env = nullptr;
     };
 
     // Creates the directory if needed, takes the lock (Errc::kFailedPrecondition if another process holds
@@ -51,7 +57,7 @@ class SampleLog {
     // silently). `samples` is only valid during the call (a reused buffer). Memory use is bounded by the
     // largest record, not by the log's size.
     using Visitor = std::function<void(std::uint64_t segment, std::span<const SeriesSample> samples)>;
-    static Status Replay(const std::filesystem::path& dir, const Visitor& visit);
+    static Status Replay(const std::filesystem::path& dir, const Visitor& visit, LogEnv& env = LogEnv::Default());
 
     virtual ~SampleLog() = default;
 
@@ -75,6 +81,9 @@ class SampleLog {
     // counted). The engine compares it with its rotation threshold.
     virtual std::uint64_t open_segment_bytes() const = 0;
     virtual std::uint64_t open_segment() const = 0;
+
+    // Ok, or why every Append and Rotate is refused now (the kUnavailable they return). Owner's thread only.
+    virtual Status Health() const = 0;
 };
 
 }  // namespace mh::tsdb

@@ -41,14 +41,11 @@ void Site::AddAuthPages() {
         const std::string email = call.form.Get("email");
         const std::string next = SafeNext(call.form.Get("next"));
         json::object context{{"title", call.texts->Text("login_title")}, {"next", next}, {"email", email}};
-        for (auto* limiter : {&login_by_ip_, &login_by_account_}) {
-            const auto decision = limiter->Take(limiter == &login_by_ip_ ? call.request.remote_address : email);
-            if (!decision.allowed) {
-                context["error"] = TooManyAttempts(call, decision.retry_after_s);
-                auto response = Render(call, "login", std::move(context), 429);
-                response.Set("retry-after", std::to_string(decision.retry_after_s));
-                return response;
-            }
+        if (const auto decision = login_limits_.TakeLogin(call.request.remote_address, email); !decision.allowed) {
+            context["error"] = TooManyAttempts(call, decision.retry_after_s);
+            auto response = Render(call, "login", std::move(context), 429);
+            response.Set("retry-after", std::to_string(decision.retry_after_s));
+            return response;
         }
         const std::string password = call.form.Get("password");
         auto user = store_.users().FindUserByEmail(email);
@@ -78,7 +75,7 @@ void Site::AddAuthPages() {
         const std::string email = call.form.Get("email");
         const std::string name = call.form.Get("display_name");
         json::object context{{"title", call.texts->Text("signup_title")}, {"email", email}, {"display_name", name}};
-        const auto decision = login_by_ip_.Take("signup:" + call.request.remote_address);
+        const auto decision = login_limits_.TakeSignUp(call.request.remote_address);
         if (!decision.allowed) {
             context["error"] = TooManyAttempts(call, decision.retry_after_s);
             return Render(call, "signup", std::move(context), 429);
@@ -130,7 +127,7 @@ void Site::AddAuthPages() {
     Add(Method::kPost, "/forgot-password", Access::kPublic, [this](Call& call) {
         const std::string email = call.form.Get("email");
         json::object context{{"title", call.texts->Text("forgot_title")}, {"email", email}};
-        const auto decision = login_by_ip_.Take("reset:" + call.request.remote_address);
+        const auto decision = login_limits_.TakePasswordReset(call.request.remote_address);
         if (!decision.allowed) {
             context["error"] = TooManyAttempts(call, decision.retry_after_s);
             return Render(call, "forgot", std::move(context), 429);

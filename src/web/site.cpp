@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <stdexcept>
 
 #include "api/errors.hpp"
 #include "domain/access.hpp"
@@ -36,6 +37,11 @@ std::optional<std::string> Cookie(const net::Request& request, std::string_view 
     return std::nullopt;
 }
 
+domain::LoginLimits& Required(const std::shared_ptr<domain::LoginLimits>& limits) {
+    if (!limits) throw std::invalid_argument("SiteOptions::login_limits is required (shared with the API)");
+    return *limits;
+}
+
 bool SameSecret(std::string_view a, std::string_view b) {
     return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -53,8 +59,7 @@ Site::Site(store::Repositories store, tsdb::Engine& engine, domain::Devices& dev
       options_(std::move(options)),
       templates_(TemplateSet::LoadEmbedded().value()),
       catalogs_(Catalogs::LoadEmbedded().value()),
-      login_by_ip_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)),
-      login_by_account_(clock, options_.login_attempts_per_minute, std::chrono::seconds(60)) {
+      login_limits_(Required(options_.login_limits)) {
     Add(net::Method::kGet, "/static/{file}", Access::kPublic,
         [this](Call& call) { return assets_.Serve(call.request, call.params.at("file")); });
     Add(net::Method::kGet, "/static/vendor/{file}", Access::kPublic,

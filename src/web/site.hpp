@@ -19,7 +19,7 @@
 #include "api/router.hpp"
 #include "core/clock.hpp"
 #include "domain/accounts.hpp"
-#include "domain/rate_limiter.hpp"
+#include "domain/login_limits.hpp"
 #include "net/http.hpp"
 #include "domain/devices.hpp"
 #include "store/database.hpp"
@@ -36,9 +36,9 @@ struct SiteOptions {
     std::chrono::seconds session_lifetime{2 * 24 * 3600};
     bool cookie_secure = false;
     std::string public_url = "http://localhost:8080";
-    std::int64_t login_attempts_per_minute = 5;  // per IP and per account
-    std::string collector_address;               // "host:port" of the Solarman collector, for the empty states
-    std::function<void()> api_keys_changed;      // tells the API's key cache that a key was revoked
+    std::shared_ptr<domain::LoginLimits> login_limits;  // shared with the API (required; see LoginLimits)
+    std::string collector_address;                      // "host:port" of the Solarman collector, for the empty states
+    std::function<void()> api_keys_changed;             // tells the API's key cache that a key was revoked
 };
 
 class Site final : public net::Handler {
@@ -111,8 +111,7 @@ class Site final : public net::Handler {
     Assets assets_;
     TemplateSet templates_;
     Catalogs catalogs_;
-    domain::RateLimiter login_by_ip_;
-    domain::RateLimiter login_by_account_;
+    domain::LoginLimits& login_limits_;
     api::Router<Route> router_;
 };
 

@@ -1,5 +1,6 @@
 #include "web/template.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <stdexcept>
@@ -116,6 +117,18 @@ bool Truthy(const json::value* value) {
     return true;
 }
 
+constexpr int kMaxPartialDepth = 32;
+
+// The partials `nodes` include, sections searched too, each name once.
+void CollectPartials(const std::vector<Node>& nodes, std::vector<std::string>& out) {
+    for (const Node& node : nodes) {
+        if (node.kind == Kind::kPartial && std::find(out.begin(), out.end(), node.text) == out.end()) {
+            out.push_back(node.text);
+        }
+        CollectPartials(node.children, out);
+    }
+}
+
 struct Renderer {
     const Catalog& texts;
     const TemplateSet& partials;
@@ -202,11 +215,14 @@ struct Renderer {
         }
     }
 
+    // In place, with the whole context stack: the partial sees what the including template sees. The set
+    // refuses inclusion cycles (TemplateSet::Add), so the depth is bounded by the set; the guard is a backstop
+    // that counts across the whole render, not per partial.
     void Partial(const std::string& name) {
         const Template* partial = partials.Find(name);
         if (partial == nullptr) throw std::logic_error("template: no partial named " + name);
-        if (++depth > 16) throw std::logic_error("template: partials nest deeper than 16 (a cycle?)");
-        partial->Render(*stack.back(), texts, partials, out);
+        if (++depth > kMaxPartialDepth) throw std::logic_error("template: partials nest deeper than 32");
+        Run(partial->nodes());
         --depth;
     }
 };
@@ -218,7 +234,10 @@ Result<Template> Template::Parse(std::string_view text, std::string_view name) {
     auto nodes = parser.Parse("");
     if (!nodes) return nodes.error();
     Template out;
+    auto partials = std::make_shared<std::vector<std::string>>();
+    CollectPartials(*nodes, *partials);
     out.nodes_ = std::make_shared<const std::vector<Node>>(std::move(*nodes));
+    out.partials_ = std::move(partials);
     return out;
 }
 
@@ -237,12 +256,46 @@ Result<TemplateSet> TemplateSet::LoadEmbedded() {
         const auto name = file.name.substr(kPrefix.size(), file.name.size() - kPrefix.size() - kSuffix.size());
         MH_RETURN_IF_ERROR(set.Add(name, file.data));
     }
+    MH_RETURN_IF_ERROR(set.Check());
     return set;
 }
 
 Status TemplateSet::Add(std::string_view name, std::string_view text) {
     MH_ASSIGN_OR_RETURN(auto parsed, Template::Parse(text, name));
+    // The set is acyclic before this Add, so a cycle now must pass through `name`: search the inclusions from
+    // the new template, over the templates present, for a way back to it.
+    std::vector<std::string> chain{std::string(name)};
+    std::vector<std::string> visited;
+    const auto reaches_name = [&](const auto& self, const std::vector<std::string>& includes) -> bool {
+        for (const std::string& partial : includes) {
+            chain.push_back(partial);
+            if (partial == name) return true;
+            if (std::find(visited.begin(), visited.end(), partial) == visited.end()) {
+                visited.push_back(partial);
+                if (const Template* next = Find(partial); next != nullptr && self(self, next->partials())) return true;
+            }
+            chain.pop_back();
+        }
+        return false;
+    };
+    if (reaches_name(reaches_name, parsed.partials())) {
+        std::string path;
+        for (const std::string& step : chain) path += (path.empty() ? "" : " > ") + step;
+        return MakeError(Errc::kInvalidArgument, "template " + std::string(name) + " includes itself: " + path);
+    }
     templates_.insert_or_assign(std::string(name), std::move(parsed));
+    return {};
+}
+
+Status TemplateSet::Check() const {
+    for (const auto& [name, page] : templates_) {
+        for (const std::string& partial : page.partials()) {
+            if (Find(partial) == nullptr) {
+                return MakeError(Errc::kInvalidArgument,
+                                 "template " + name + " includes " + partial + ", which is no template of the set");
+            }
+        }
+    }
     return {};
 }
 

@@ -223,5 +223,26 @@ TEST_F(WebTest, DeletingAnInverterOnThePagesStopsIngestByItsNamesAtOnce) {
     EXPECT_EQ(after.status, 404) << after.body;  // not the cached name of a deleted device
 }
 
+// The API and the pages are two doors to one account: they spend one budget of attempts, not one each.
+TEST(WebAndApiLimits, LoginsThroughTheApiAndThePagesShareOneBudget) {
+    ServerProcess server({"--set", "auth.login_attempts_per_minute=4"});
+    HttpClient api(server.port());
+    const std::string guess = R"({"email":"victim@example.org","password":"guess"})";
+    Browser browser(server.port());
+    ASSERT_EQ(browser.Get("/login").status, 200);
+    // Four wrong guesses, two through each door: all are answered.
+    EXPECT_EQ(api.Request("POST", "/api/v1/auth/login", guess).status, 401);
+    EXPECT_EQ(browser.Post("/login", "email=victim@example.org&password=guess").status, 401);
+    EXPECT_EQ(api.Request("POST", "/api/v1/auth/login", guess).status, 401);
+    EXPECT_EQ(browser.Post("/login", "email=victim@example.org&password=guess").status, 401);
+    // The budget is spent for both doors (each had used only two of its own four before they shared one).
+    auto api_refused = api.Request("POST", "/api/v1/auth/login", guess);
+    EXPECT_EQ(api_refused.status, 429) << api_refused.body;
+    EXPECT_FALSE(api_refused.Header("retry-after").empty());
+    auto page_refused = browser.Post("/login", "email=victim@example.org&password=guess");
+    EXPECT_EQ(page_refused.status, 429);
+    EXPECT_FALSE(page_refused.Header("retry-after").empty());
+}
+
 }  // namespace
 }  // namespace mh::testing

@@ -51,7 +51,7 @@ class ApiCachesTest : public ::testing::Test {
 };
 
 TEST_F(ApiCachesTest, ApiKeyCacheHoldsAKeyForItsLifetimeAfterOneRead) {
-    ApiKeyCache cache(store_->repositories(), clock_, 5s);
+    ApiKeyCache cache(store_->auth(), clock_, 5s);
     const auto prefix = *domain::ApiKeyPrefix(NewKey());
     EXPECT_FALSE(cache.Holds(prefix));
     ASSERT_TRUE(cache.Find(prefix));
@@ -68,7 +68,7 @@ TEST_F(ApiCachesTest, ApiKeyCacheHoldsAKeyForItsLifetimeAfterOneRead) {
 }
 
 TEST_F(ApiCachesTest, SeriesNamesAreReadOncePerDeviceAndLifetime) {
-    SeriesNameCache cache(store_->repositories(), clock_, 5s);
+    SeriesNameCache cache(store_->devices(), clock_, 5s);
     auto found = cache.Find(Scope(), device_, "power");
     ASSERT_TRUE(found) << found.error().message;
     EXPECT_EQ(*found, power_);
@@ -89,7 +89,7 @@ TEST_F(ApiCachesTest, SeriesNamesAreReadOncePerDeviceAndLifetime) {
 }
 
 TEST_F(ApiCachesTest, SeriesNamesUnknownOrOfAnotherTenantAreNotFound) {
-    SeriesNameCache cache(store_->repositories(), clock_, 5s);
+    SeriesNameCache cache(store_->devices(), clock_, 5s);
     auto unknown = cache.Find(Scope(), device_, "nope");
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().code, Errc::kNotFound);
@@ -135,8 +135,9 @@ class ApiInlineTest : public ApiCachesTest {
         engine_ = std::move(*tsdb::Engine::Open(store_->chunks(), clock_, options));
         devices_ = std::make_unique<domain::Devices>(store_->devices(), engine_.get());
         api_ = std::make_unique<Api>(
-            store_->repositories(), *engine_, *devices_, clock_, jwt_, [](const std::string&, const std::string&, const std::string&) {},
-            ApiOptions{});
+            store_->repositories(), *engine_, *devices_, clock_, jwt_,
+            [](const std::string&, const std::string&, const std::string&) {},
+            ApiOptions{.login_limits = std::make_shared<domain::LoginLimits>(clock_, 5)});
     }
 
     static net::Request Post(std::string path, std::string body = "[]") {

@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "domain/api_keys.hpp"
 #include "domain/jwt.hpp"
+#include "domain/login_limits.hpp"
 #include "domain/rate_limiter.hpp"
 
 namespace mh::domain {
@@ -321,6 +322,149 @@ TEST(Jwt, TokensOver4KiBAreRefused) {
     ExpectRefused(jwt.Verify(too_large, kT0), "too large");
 }
 
+// ---- hostile segments: Boost.JSON reads them, the flat-object rules refuse what Issue never writes ----
+
+std::string ClaimsWith(std::string_view extra_members) {
+    std::string claims = Claims();
+    claims.insert(claims.size() - 1, std::string(",") + std::string(extra_members));
+    return claims;
+}
+
+TEST(Jwt, SegmentsAreReadAsStandardJson) {
+    const JwtIssuer jwt{std::string(kSecret)};
+    // Escapes are decoded (\u included, which the old reader refused), and whitespace may sit anywhere.
+    const auto escaped =
+        jwt.Verify(SignedToken(R"({"alg":"HS\u0032\u0035\u0036","typ":"J\u0057T"})",
+                               "{\n\t\"iss\" : \"meter\\u0068ub\" , \"sub\":\"4\\u0032\",\r\n\"iat\":1700000000,"
+                               "\"exp\":1700003600,\"jti\":\"a\\/b\\\"c\\u00e9\\ud83d\\ude00\"}"),
+                   kT0);
+    ASSERT_TRUE(escaped.has_value()) << escaped.error().message;
+    EXPECT_EQ(escaped->user, UserId{42});
+    EXPECT_EQ(escaped->id, "a/b\"c\xc3\xa9\xf0\x9f\x98\x80");
+    // Claims we do not know are ignored when they are strings or integers.
+    EXPECT_TRUE(jwt.Verify(SignedToken(kHs256Header, ClaimsWith(R"("aud2":"x","n":-5,"big":9223372036854775807)")), kT0)
+                    .has_value());
+}
+
+TEST(Jwt, DeeplyNestedSegmentsAreRefusedWithoutRecursion) {
+    const JwtIssuer jwt{std::string(kSecret)};
+    // As deep as a token of at most 4 KiB allows, in the unsigned header and in the signed claims.
+    for (const std::size_t depth : {2u, 10u, 1000u}) {
+        const std::string arrays = std::string(depth, '[') + std::string(depth, ']');
+        const std::size_t object_depth = std::min<std::size_t>(depth, 400);  // six bytes a level
+        std::string objects;
+        for (std::size_t i = 0; i < object_depth; ++i) objects += R"({"a":)";
+        objects += "1" + std::string(object_depth, '}');
+        for (const std::string& nested : {arrays, objects}) {
+            ExpectRefused(jwt.Verify(SignedToken(nested, Claims()), kT0), "header");
+            ExpectRefused(jwt.Verify(SignedToken(kHs256Header, nested), kT0), "claims");
+            if (nested.size() < 1500) {
+                ExpectRefused(jwt.Verify(SignedToken(kHs256Header, ClaimsWith(R"("x":)" + nested)), kT0), "claims");
+            }
+        }
+    }
+    // Unbalanced: opened and never closed, or closed more than opened.
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, std::string(2000, '{')), kT0), "claims");
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, Claims() + std::string(100, '}')), kT0), "claims");
+}
+
+TEST(Jwt, MembersOfOtherTypesAreRefused) {
+    const JwtIssuer jwt{std::string(kSecret)};
+    // The claims Verify reads, each of the wrong type.
+    for (const std::string_view claims :
+         {R"({"iss":"meterhub","sub":42,"iat":1700000000,"exp":1700003600,"jti":"j"})",
+          R"({"iss":null,"sub":"42","iat":1700000000,"exp":1700003600,"jti":"j"})",
+          R"({"iss":["meterhub"],"sub":"42","iat":1700000000,"exp":1700003600,"jti":"j"})",
+          R"({"iss":"meterhub","sub":"42","iat":"1700000000","exp":1700003600,"jti":"j"})",
+          R"({"iss":"meterhub","sub":"42","iat":true,"exp":1700003600,"jti":"j"})",
+          R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600e0,"jti":"j"})",
+          R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600,"jti":{"id":"j"}})",
+          R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600,"jti":7})"}) {
+        ExpectRefused(jwt.Verify(SignedToken(kHs256Header, claims), kT0));
+    }
+    // A claim we would ignore still makes the segment malformed when it is of a type Issue never writes.
+    for (const std::string_view extra :
+         {R"("x":true)", R"("x":false)", R"("x":null)", R"("x":1.5)", R"("x":[])", R"("x":{})", R"("x":-0.0)"}) {
+        ExpectRefused(jwt.Verify(SignedToken(kHs256Header, ClaimsWith(extra)), kT0), "claims");
+    }
+    // The header's members are checked the same way before the signature.
+    for (const std::string_view header : {R"({"alg":"HS256","typ":null})", R"({"alg":["HS256"]})",
+                                          R"({"alg":"HS256","typ":true})", R"("HS256")", "[]", "42"}) {
+        ExpectRefused(jwt.Verify(SignedToken(header, Claims()), kT0), "header");
+    }
+    // Not a JSON object at the top at all.
+    for (const std::string_view claims : {R"("a string")", "42", "true", "null", R"([{"iss":"meterhub"}])"}) {
+        ExpectRefused(jwt.Verify(SignedToken(kHs256Header, claims), kT0), "claims");
+    }
+}
+
+// Decided: a duplicate name refuses the token, whichever copy holds the valid value. Last-wins (what
+// boost::json::parse does) and first-wins readers disagree, and a token two readers read differently is a
+// forgery waiting to happen.
+TEST(Jwt, DuplicateNamesAreRefusedWhicheverCopyIsValid) {
+    const JwtIssuer jwt{std::string(kSecret)};
+    for (const std::string_view claims :
+         {R"({"iss":"meterhub","sub":"42","sub":"43","iat":1700000000,"exp":1700003600,"jti":"j"})",
+          R"({"iss":"meterhub","sub":"43","sub":"42","iat":1700000000,"exp":1700003600,"jti":"j"})",
+          R"({"iss":"other","iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600,"jti":"j"})",
+          R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600,"exp":1900000000,"jti":"j"})",
+          R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600,"jti":"j","x":1,"x":1})",
+          R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600,"jti":"j","\u0078":1,"x":1})"}) {
+        ExpectRefused(jwt.Verify(SignedToken(kHs256Header, claims), kT0), "claims");
+    }
+    for (const std::string_view header : {R"({"alg":"none","alg":"HS256"})", R"({"alg":"HS256","alg":"none"})",
+                                          R"({"alg":"HS256","typ":"JWT","typ":"JWT"})"}) {
+        ExpectRefused(jwt.Verify(SignedToken(header, Claims()), kT0), "header");
+    }
+}
+
+TEST(Jwt, HugeNumbersAreRefused) {
+    const JwtIssuer jwt{std::string(kSecret)};
+    const auto with_exp = [](std::string_view exp) {
+        return R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":)" + std::string(exp) + R"(,"jti":"j"})";
+    };
+    // In int64 but not a NumericDate up to year 9999.
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, with_exp("9223372036854775807")), kT0), "times");
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, with_exp("-9223372036854775808")), kT0), "times");
+    // Beyond int64, beyond uint64, beyond double, and a number as long as a token may hold.
+    for (const std::string& exp :
+         {std::string("9223372036854775808"), std::string("18446744073709551615"), std::string("18446744073709551616"),
+          std::string("-9223372036854775809"), std::string("1e400"), std::string("-1e400"), std::string("1e-400"),
+          std::string(2500, '9'), "1" + std::string(2500, '0'), "0." + std::string(2500, '0') + "1"}) {
+        ExpectRefused(jwt.Verify(SignedToken(kHs256Header, with_exp(exp)), kT0), "claims");
+    }
+    // Numbers JSON does not have.
+    for (const std::string_view exp : {"+1700003600", "0x6553f100", "NaN", "Infinity", "1700003600.", ".5", "-"}) {
+        ExpectRefused(jwt.Verify(SignedToken(kHs256Header, with_exp(exp)), kT0), "claims");
+    }
+}
+
+TEST(Jwt, InvalidTextInSegmentsIsRefused) {
+    const JwtIssuer jwt{std::string(kSecret)};
+    const auto with_jti = [](std::string_view jti) {
+        return R"({"iss":"meterhub","sub":"42","iat":1700000000,"exp":1700003600,"jti":")" + std::string(jti) + R"("})";
+    };
+    // Bytes that are not UTF-8 (the old reader passed them through), a raw control character, a lone
+    // surrogate, an unknown escape, comments and trailing commas (not JSON).
+    for (const std::string_view jti : {"\xff\xfe", "\xc3", "\xed\xa0\x80",
+                                       "a\x01"
+                                       "b",
+                                       "a\nb", R"(\ud800)", R"(\udc00x)", R"(\x41)", R"(\u12)"}) {
+        ExpectRefused(jwt.Verify(SignedToken(kHs256Header, with_jti(jti)), kT0), "claims");
+    }
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, "/* hi */" + Claims()), kT0), "claims");
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, ClaimsWith(R"("x":1 // hi)"
+                                                                  "\n")),
+                             kT0),
+                  "claims");
+    ExpectRefused(jwt.Verify(SignedToken(R"({"alg":"HS256",})", Claims()), kT0), "header");
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, Claims() + std::string(1, '\0')), kT0), "claims");
+    // More members than any token of ours has.
+    std::string many;
+    for (int i = 0; i < 40; ++i) many += (i ? "," : "") + std::string("\"m") + std::to_string(i) + "\":1";
+    ExpectRefused(jwt.Verify(SignedToken(kHs256Header, ClaimsWith(many)), kT0), "claims");
+}
+
 TEST(Jwt, ConstructorRefusesWeakSecretsAndOddIssuers) {
     EXPECT_THROW(JwtIssuer(std::string(31, 'x')), std::invalid_argument);
     EXPECT_THROW(JwtIssuer(""), std::invalid_argument);
@@ -595,6 +739,28 @@ TEST(RateLimiter, ConcurrentTakesCountExactly) {
     EXPECT_EQ(limiter.Take("shared", 0).remaining, 0);
     EXPECT_EQ(limiter.Take("spread-0", 0).remaining, kLimit - std::int64_t{kThreads} * (kTakesPerThread / 500));
     EXPECT_EQ(limiter.Size(), 1u + kThreads + 500u);
+}
+
+TEST(LoginLimits, AddressAndAccountBudgetsAndSeparateSignUpAndResetBudgets) {
+    FakeClock clock(kT0);
+    LoginLimits limits(clock, 2);
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.1", "a@x").allowed);
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.2", "a@x").allowed);
+    EXPECT_FALSE(limits.TakeLogin("10.0.0.3", "a@x").allowed);  // the account's budget, from any address
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.1", "b@x").allowed);
+    EXPECT_FALSE(limits.TakeLogin("10.0.0.1", "c@x").allowed);  // the address's budget, for any account
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.4", "c@x").allowed);   // ...which spent nothing of c's
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.5", "c@x").allowed);
+    // Sign-ups and resets have budgets of their own per address.
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_TRUE(limits.TakeSignUp("10.0.0.1").allowed);
+        EXPECT_TRUE(limits.TakePasswordReset("10.0.0.1").allowed);
+    }
+    EXPECT_FALSE(limits.TakeSignUp("10.0.0.1").allowed);
+    EXPECT_FALSE(limits.TakePasswordReset("10.0.0.1").allowed);
+    clock.Advance(seconds(60));
+    EXPECT_TRUE(limits.TakeLogin("10.0.0.1", "a@x").allowed);
+    EXPECT_THROW(LoginLimits(clock, 0), std::invalid_argument);
 }
 
 TEST(RateLimiter, ConstructorRefusesNonsense) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <future>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include "store/sqlite/open.hpp"
 #include "test_support.hpp"
 #include "tsdb/aggregate.hpp"
+#include "fault_log_env.hpp"
 
 namespace mh::tsdb {
 namespace {
@@ -38,10 +40,12 @@ class EngineTest : public ::testing::Test {
 
     TenantScope Scope() const { return Access::ForOperator(tenant_.id); }
 
-    void Open(bool checkpoint_on_close = true) {
+    void Open(bool checkpoint_on_close = true, LogEnv* log_env = nullptr) {
         EngineOptions options;
         options.log_dir = dir_.File("m.db-log");
-        options.sync = false;  // durability is the crash test's business; keep unit tests quick
+        // Durability is the crash test's business; keep unit tests quick. A test with a faulty env syncs.
+        options.sync = log_env != nullptr;
+        options.log_env = log_env;
         options.checkpoint_interval_ms = 1'000'000'000;
         options.chunk_samples = 16;
         options.checkpoint_on_close = checkpoint_on_close;
@@ -291,6 +295,62 @@ TEST_F(EngineTest, TheCommitListenerHearsOfDurableBatchesWithTheirTenant) {
     EXPECT_FALSE(engine_->Write(other_scope, Batch{{power_, kT0 + 10 * kMinute, 1.0}}));
     EXPECT_TRUE(engine_->Write(Scope(), Batch{}));
     EXPECT_EQ(heard_count(), 2u);
+}
+
+// The writer's error path (docs/design.md, "Write path"): a group whose fdatasync fails is not acknowledged,
+// applied or announced, and the engine refuses every later write until it is reopened.
+TEST_F(EngineTest, AFailedLogSyncIsNotAcknowledgedAndLaterWritesAreRefusedUntilReopened) {
+    FaultLogEnv env;
+    engine_.reset();
+    Open(/*checkpoint_on_close=*/true, &env);
+    std::atomic<int> heard{0};
+    engine_->SetCommitListener([&](TenantId, std::span<const SeriesSample>) { ++heard; });
+
+    const Batch acknowledged = Minutes(power_, 3, [](int i) { return i + 1.0; });
+    ASSERT_TRUE(engine_->Write(Scope(), acknowledged));
+    EXPECT_TRUE(engine_->Health());
+
+    env.fail_fdatasync = 1;
+    const Status failed = engine_->Write(Scope(), Minutes(
+                                                      power_, 3, [](int) { return 99.0; }, kT0 + 10 * kMinute));
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, Errc::kUnavailable);
+    EXPECT_NE(failed.error().message.find("fdatasync"), std::string::npos) << failed.error().message;
+    // Nothing of the failed group is reported: not readable, not announced, not counted.
+    EXPECT_EQ(All(power_).size(), acknowledged.size());
+    EXPECT_EQ(heard.load(), 1);
+    EXPECT_EQ(engine_->stats().samples_written, static_cast<std::int64_t>(acknowledged.size()));
+
+    // The disk works again, yet writes stay refused: no retry over pages the kernel may have dropped.
+    ASSERT_FALSE(engine_->Health());
+    EXPECT_EQ(engine_->Health().error().code, Errc::kUnavailable);
+    const int syncs = env.fdatasyncs.load();
+    const Batch later = Minutes(
+        power_, 2, [](int) { return 5.0; }, kT0 + 20 * kMinute);
+    const Status refused = engine_->Write(Scope(), later);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::kUnavailable);
+    EXPECT_EQ(env.fdatasyncs.load(), syncs);
+    std::promise<Status> async_refused;
+    engine_->WriteAsync(Scope(), later, [&](Status status) { async_refused.set_value(std::move(status)); });
+    EXPECT_EQ(async_refused.get_future().get().error().code, Errc::kUnavailable);
+    // Reads go on, and a checkpoint says why it cannot run instead of waiting for one that never comes.
+    EXPECT_EQ((*engine_->Latest(Scope(), power_))->value, 3.0);
+    const Status checkpoint = engine_->Checkpoint();
+    ASSERT_FALSE(checkpoint);
+    EXPECT_EQ(checkpoint.error().code, Errc::kUnavailable);
+    EXPECT_GE(engine_->stats().checkpoint_failures, 1);
+
+    // Reopened (meterhub restarted): what was acknowledged is back from the log, and writes are accepted.
+    engine_.reset();
+    Open(/*checkpoint_on_close=*/true, &env);
+    EXPECT_TRUE(engine_->Health());
+    const std::vector<Sample> replayed = All(power_);
+    ASSERT_EQ(replayed.size(), acknowledged.size());
+    for (std::size_t i = 0; i < replayed.size(); ++i) EXPECT_EQ(replayed[i].value, acknowledged[i].value);
+    ASSERT_TRUE(engine_->Write(Scope(), later));
+    EXPECT_EQ(All(power_).size(), acknowledged.size() + later.size());
+    engine_.reset();  // while `env` still lives
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "fault_log_env.hpp"
 #include "tsdb/log_format.hpp"
 
 namespace mh::tsdb {
@@ -601,6 +602,92 @@ TEST_F(SampleLogTest, FailedWriteLeavesNoPartialRecordBehind) {
     EXPECT_EQ(lf::kFileHeaderSize + log->open_segment_bytes(), good_size);
     ASSERT_TRUE(log->Append(after));
     ExpectRecordsEqual(ReplayAll(dir_), {Record{1, before}, Record{1, after}});
+}
+
+// ---- Through the LogEnv seam ----
+
+std::unique_ptr<SampleLog> OpenWithEnv(const fs::path& dir, LogEnv& env) {
+    auto log = SampleLog::Open(dir, SampleLog::Options{.sync = true, .env = &env});
+    if (!log) ADD_FAILURE() << "Open: " << log.error().message;
+    return log ? std::move(*log) : nullptr;
+}
+
+TEST_F(SampleLogTest, AnAppendIsOneWriteAndOneSyncThroughTheEnvWhateverItsSize) {
+    FaultLogEnv env;
+    auto log = OpenWithEnv(dir_, env);
+    ASSERT_TRUE(log);
+    for (const std::size_t samples : {1u, 1000u, 50'000u}) {
+        env.pwrites = 0;
+        env.fdatasyncs = 0;
+        ASSERT_TRUE(log->Append(MakeSamples(samples, 7)));
+        EXPECT_EQ(env.pwrites.load(), 1) << samples;  // no system call per sample
+        EXPECT_EQ(env.fdatasyncs.load(), 1) << samples;
+    }
+    log.reset();
+    ASSERT_TRUE(SampleLog::Replay(
+        dir_, [](std::uint64_t, std::span<const SeriesSample>) {}, env));
+    EXPECT_GT(env.preads.load(), 0);  // the reader's calls go through it too
+}
+
+// After a failed fdatasync the kernel may have dropped the written pages and cleared the error, so a retry
+// could "succeed" over lost data: the group is refused, cut off, and the log refuses everything until reopened.
+TEST_F(SampleLogTest, AFailedFdatasyncRefusesTheGroupAndEveryLaterAppendUntilReopened) {
+    FaultLogEnv env;
+    auto log = OpenWithEnv(dir_, env);
+    ASSERT_TRUE(log);
+    const std::vector<SeriesSample> before = MakeSamples(10, 1);
+    const std::vector<SeriesSample> failing = MakeSamples(100, 2);
+    const std::vector<SeriesSample> refused = MakeSamples(10, 3);
+    const std::vector<SeriesSample> after = MakeSamples(10, 4);
+    ASSERT_TRUE(log->Append(before));
+    const std::uint64_t good_size = lf::kFileHeaderSize + log->open_segment_bytes();
+    EXPECT_TRUE(log->Health());
+
+    env.fail_fdatasync = 1;
+    Status status = log->Append(failing);
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.error().code, Errc::kUnavailable);
+    EXPECT_NE(status.error().message.find("cannot fdatasync"), std::string::npos) << status.error().message;
+    EXPECT_NE(status.error().message.find("Input/output error"), std::string::npos) << status.error().message;
+    EXPECT_EQ(fs::file_size(SegmentPath(dir_, 1)), good_size);  // the unacknowledged group is cut off
+
+    // The fault is gone, but the log does not trust the segment any more.
+    ASSERT_FALSE(log->Health());
+    EXPECT_NE(log->Health().error().message.find("reopen"), std::string::npos) << log->Health().error().message;
+    const int syncs = env.fdatasyncs.load();
+    Status later = log->Append(refused);
+    ASSERT_FALSE(later);
+    EXPECT_EQ(later.error().code, Errc::kUnavailable);
+    EXPECT_NE(later.error().message.find("reopen the log"), std::string::npos) << later.error().message;
+    EXPECT_FALSE(log->Rotate());
+    EXPECT_EQ(env.fdatasyncs.load(), syncs);  // refused before touching the file
+    EXPECT_EQ(fs::file_size(SegmentPath(dir_, 1)), good_size);
+
+    // Reopened, it appends to a fresh segment; only what was acknowledged is in the log.
+    log.reset();
+    log = OpenWithEnv(dir_, env);
+    ASSERT_TRUE(log);
+    EXPECT_TRUE(log->Health());
+    ASSERT_TRUE(log->Append(after));
+    ExpectRecordsEqual(ReplayAll(dir_), {Record{1, before}, Record{2, after}});
+}
+
+// The one way an unacknowledged group survives: the sync fails and cutting it off fails too. Its record is
+// whole on disk, so a restart replays it; the caller got an error and a retry of the same samples is idempotent.
+TEST_F(SampleLogTest, AFailedSyncWhoseCutOffFailsTooIsAtWorstReplayedNeverTorn) {
+    FaultLogEnv env;
+    auto log = OpenWithEnv(dir_, env);
+    ASSERT_TRUE(log);
+    const std::vector<SeriesSample> before = MakeSamples(10, 1);
+    const std::vector<SeriesSample> failing = MakeSamples(20, 2);
+    ASSERT_TRUE(log->Append(before));
+    env.fail_fdatasync = 1;
+    env.fail_ftruncate = 1;
+    ASSERT_FALSE(log->Append(failing));
+    ASSERT_FALSE(log->Health());
+    EXPECT_FALSE(log->Append(before));
+    log.reset();
+    ExpectRecordsEqual(ReplayAll(dir_), {Record{1, before}, Record{1, failing}});
 }
 
 // Not a correctness test: `sample_log_test --gtest_also_run_disabled_tests --gtest_filter=*ReplaySpeed*` on a

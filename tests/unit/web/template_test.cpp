@@ -62,6 +62,91 @@ TEST_F(TemplateTest, BrokenTemplatesAreRefusedWithTheLine) {
     EXPECT_FALSE(Template::Parse("{{}}", "p"));
 }
 
+TEST_F(TemplateTest, PartialsSeeTheContextOfTheTemplateThatIncludesThem) {
+    TemplateSet set;
+    ASSERT_TRUE(set.Add("page", "{{#items}}{{>row}};{{/items}}{{#user}}{{>who}}{{/user}}"));
+    ASSERT_TRUE(set.Add("row", "{{n}} of {{title}}{{#flags}}{{>flag}}{{/flags}}"));
+    ASSERT_TRUE(set.Add("flag", "[{{.}} {{n}} {{title}}]"));
+    ASSERT_TRUE(set.Add("who", "{{email}} in {{title}}"));
+    const json::value context = {
+        {"items", json::array{json::object{{"n", 1}, {"flags", json::array{"a"}}}, json::object{{"n", 2}}}},
+        {"user", json::object{{"email", "a@b"}}},
+        {"title", "T"}};
+    EXPECT_EQ(set.Render("page", context, *english_), "1 of T[a 1 T];2 of T;a@b in T");
+    // The innermost context still wins, as for any name.
+    EXPECT_EQ(set.Render("page",
+                         json::value{{"items", json::array{json::object{{"n", 3}, {"title", "own"}}}}, {"title", "T"}},
+                         *english_),
+              "3 of own;");
+}
+
+TEST_F(TemplateTest, APartialThatIncludesItselfIsRefusedWhenAdded) {
+    TemplateSet set;
+    auto direct = set.Add("loop", "x{{>loop}}");
+    ASSERT_FALSE(direct);
+    EXPECT_EQ(direct.error().code, Errc::kInvalidArgument);
+    EXPECT_NE(direct.error().message.find("loop includes itself: loop > loop"), std::string::npos)
+        << direct.error().message;
+    EXPECT_EQ(set.Find("loop"), nullptr);  // the set is unchanged
+
+    // Through others, and inside a section that might be empty when rendered.
+    ASSERT_TRUE(set.Add("a", "{{>b}}"));
+    ASSERT_TRUE(set.Add("b", "{{#children}}{{>c}}{{/children}}"));
+    auto indirect = set.Add("c", "{{^leaf}}{{>a}}{{/leaf}}");
+    ASSERT_FALSE(indirect);
+    EXPECT_NE(indirect.error().message.find("c includes itself: c > a > b > c"), std::string::npos)
+        << indirect.error().message;
+    // Replacing a template so that it closes a cycle is refused too, and the old one stays.
+    ASSERT_TRUE(set.Add("c", "leaf"));
+    auto replaced = set.Add("a", "{{>b}}{{>a}}");
+    ASSERT_FALSE(replaced);
+    EXPECT_NE(replaced.error().message.find("a > a"), std::string::npos) << replaced.error().message;
+    EXPECT_EQ(set.Render("a", json::value{{"children", json::array{1, 2}}}, *english_), "leafleaf");
+    // A template may include the same partial many times, and two partials may share one: no cycle.
+    EXPECT_TRUE(set.Add("d", "{{>c}}{{>c}}{{#x}}{{>b}}{{/x}}{{>a}}"));
+    EXPECT_TRUE(set.Check());
+}
+
+TEST_F(TemplateTest, ALongChainOfPartialsRendersAndMissingPartialsAreFound) {
+    TemplateSet set;
+    constexpr int kChain = 30;
+    for (int i = kChain - 1; i >= 0; --i) {
+        const std::string next = i + 1 < kChain ? "{{>p" + std::to_string(i + 1) + "}}" : "{{end}}";
+        ASSERT_TRUE(set.Add("p" + std::to_string(i), "<" + next + ">"));
+    }
+    EXPECT_EQ(set.Render("p0", json::value{{"end", "!"}}, *english_),
+              std::string(kChain, '<') + "!" + std::string(kChain, '>'));
+    EXPECT_TRUE(set.Check());
+    ASSERT_TRUE(set.Add("orphan", "{{>nowhere}}"));
+    auto missing = set.Check();
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("orphan includes nowhere"), std::string::npos) << missing.error().message;
+}
+
+TEST(EmbeddedWeb, PagesStillRenderTheirPartials) {
+    auto catalogs = Catalogs::LoadEmbedded();
+    auto templates = TemplateSet::LoadEmbedded();
+    ASSERT_TRUE(catalogs && templates);
+    const Catalog& english = catalogs->For("en");
+    // The home page's pickers sit inside {{#inverters.0}}, whose context is the first inverter.
+    const std::string with_inverters = templates->Render(
+        "home",
+        json::value{{"tenant", json::object{{"id", "7"}}}, {"inverters", json::array{json::object{{"id", "9"}}}}},
+        english);
+    EXPECT_NE(with_inverters.find(R"(data-range="24h")"), std::string::npos);
+    EXPECT_NE(with_inverters.find(R"(data-period="day")"), std::string::npos);
+    EXPECT_EQ(with_inverters.find(R"(id="setup-help")"), std::string::npos);
+    const std::string without = templates->Render(
+        "home", json::value{{"tenant", json::object{{"id", "7"}}}, {"collector_address", "hub:10000"}}, english);
+    EXPECT_NE(without.find(R"(<a href="/t/7/keys">)"), std::string::npos);
+    EXPECT_NE(without.find("<code>hub:10000</code>"), std::string::npos);
+    // The dashboard's range picker shows the ranges its page offers.
+    const std::string dashboard = templates->Render(
+        "dashboard", json::value{{"ranges", json::array{"6h", "30d"}}, {"tenant", json::object{{"id", "7"}}}}, english);
+    EXPECT_NE(dashboard.find(R"(data-range="30d")"), std::string::npos);
+    EXPECT_EQ(dashboard.find(R"(data-range="1y")"), std::string::npos);
+}
+
 TEST(EmbeddedWeb, EveryTemplateParsesAndRendersAndEveryTextIsTranslated) {
     auto catalogs = Catalogs::LoadEmbedded();
     ASSERT_TRUE(catalogs) << catalogs.error().message;

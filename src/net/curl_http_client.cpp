@@ -191,16 +191,11 @@ Error CurlHttpClient::Failure(const HttpRequest& request, CURLcode code, const c
         return error(Errc::kResourceExhausted,
                      fmt::format("the response headers are larger than {} bytes", options_.max_header_bytes));
     }
+    if (auto tls = curl::TlsFailure(code)) return error(tls->first, tls->second + " (" + what + ")");
     switch (code) {
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT: return error(Errc::kInvalidArgument, "not an http:// or https:// URL (" + what + ")");
         case CURLE_OPERATION_TIMEDOUT: return error(Errc::kUnavailable, "timed out (" + what + ")");
-        case CURLE_PEER_FAILED_VERIFICATION:
-            return error(Errc::kFailedPrecondition, "TLS: the server's certificate was not accepted (" + what + ")");
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM:
-            return error(Errc::kFailedPrecondition, "TLS: cannot use the CA file (" + what + ")");
-        case CURLE_SSL_CONNECT_ERROR: return error(Errc::kUnavailable, "TLS handshake failed (" + what + ")");
         case CURLE_TOO_MANY_REDIRECTS:
             return error(Errc::kFailedPrecondition, fmt::format("more than {} redirects", options_.max_redirects));
         case CURLE_OUT_OF_MEMORY: return error(Errc::kInternal, what);

@@ -22,4 +22,15 @@ bool Append(Slist& list, const char* text) {
     return true;
 }
 
+std::optional<std::pair<Errc, std::string>> TlsFailure(CURLcode code) {
+    switch (code) {
+        case CURLE_PEER_FAILED_VERIFICATION:
+            return std::pair{Errc::kFailedPrecondition, std::string("TLS: the server's certificate was not accepted")};
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM: return std::pair{Errc::kFailedPrecondition, std::string("TLS: cannot use the CA file")};
+        case CURLE_SSL_CONNECT_ERROR: return std::pair{Errc::kUnavailable, std::string("TLS handshake failed")};
+        default: return std::nullopt;
+    }
+}
+
 }  // namespace mh::net::curl

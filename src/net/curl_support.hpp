@@ -5,6 +5,11 @@
 #include <curl/curl.h>
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/result.hpp"
 
 namespace mh::net::curl {
 
@@ -23,5 +28,9 @@ using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 // Appends `text` (copied) to `list`; false when out of memory.
 bool Append(Slist& list, const char* text);
+
+// What a TLS failure means for the caller, the same for HTTP and SMTP: the category and the message (without the
+// peer's name, which the caller adds). nullopt for codes that are not about TLS.
+std::optional<std::pair<Errc, std::string>> TlsFailure(CURLcode code);
 
 }  // namespace mh::net::curl

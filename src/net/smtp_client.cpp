@@ -130,16 +130,11 @@ Error Failure(const SmtpOptions& options, CURLcode code, const char* detail, con
     const auto error = [&](Errc errc, const std::string& message) {
         return MakeError(errc, fmt::format("smtp {}:{}: {}", options.host, options.port, message));
     };
+    if (auto tls = curl::TlsFailure(code)) return error(tls->first, tls->second + " (" + what + ")");
     switch (code) {
         case CURLE_LOGIN_DENIED: return error(Errc::kUnauthenticated, "the login was refused" + said);
         case CURLE_USE_SSL_FAILED:
             return error(Errc::kFailedPrecondition, "the server offers no STARTTLS (mail.security = starttls)" + said);
-        case CURLE_PEER_FAILED_VERIFICATION:
-            return error(Errc::kFailedPrecondition, "TLS: the server's certificate was not accepted (" + what + ")");
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM:
-            return error(Errc::kFailedPrecondition, "TLS: cannot use the CA file (" + what + ")");
-        case CURLE_SSL_CONNECT_ERROR: return error(Errc::kUnavailable, "TLS handshake failed (" + what + ")");
         case CURLE_ABORTED_BY_CALLBACK: return error(Errc::kUnavailable, "abandoned: the outbox is stopping");
         case CURLE_OPERATION_TIMEDOUT: return error(Errc::kUnavailable, "timed out (" + what + ")" + said);
         case CURLE_COULDNT_RESOLVE_HOST:

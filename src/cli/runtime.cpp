@@ -1,5 +1,8 @@
 #include "cli/runtime.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include "store/sqlite/open.hpp"
 
 namespace mh::cli {
@@ -39,6 +42,29 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config, bool read_only) {
 Status Runtime::OpenEngine(bool read_only) {
     MH_ASSIGN_OR_RETURN(engine, tsdb::Engine::Open(store->chunks(), clock, EngineOptionsFrom(config, read_only)));
     return Ok();
+}
+
+void Runtime::StartThreads(std::size_t io_threads, std::size_t worker_threads) {
+    const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
+    io = std::make_unique<net::IoContext>(io_threads == 0 ? cores : io_threads, "io");
+    workers = std::make_unique<ThreadExecutor>(worker_threads == 0 ? cores : worker_threads, "workers");
+    job_workers = std::make_unique<ThreadExecutor>(kJobThreads, "jobs");
+    scheduler = std::make_unique<jobs::Scheduler>(store->leases(), clock, *job_workers, instance->holder());
+    // This instance's own number is renewed by a local job (every instance renews its own).
+    scheduler->Add(jobs::JobSpec{"instance-lease", kInstanceLeaseLength / 3, kInstanceLeaseLength, false,
+                                 [this]() -> Status {
+                                     MH_ASSIGN_OR_RETURN(std::uint32_t number, instance->Renew());
+                                     ids->SetNode(number);
+                                     return Ok();
+                                 }});
+}
+
+void Runtime::StopThreads() {
+    if (scheduler) scheduler->Stop();
+    scheduler.reset();
+    job_workers.reset();  // runs what was posted, then joins
+    workers.reset();
+    if (io) io->Stop();  // kept until the Runtime goes: stopped servers still point at it
 }
 
 Result<store::Tenant> Runtime::Tenant(std::string_view name) {

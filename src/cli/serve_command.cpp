@@ -6,11 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "api/api.hpp"
 #include "api/metrics.hpp"
@@ -21,7 +19,6 @@
 #include "cli/frontend.hpp"
 #include "cli/mqtt_service.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
-#include "core/thread_executor.hpp"
 #include "jobs/scheduler.hpp"
 #include "cli/runtime.hpp"
 #include "collect/field_map_catalog.hpp"
@@ -89,49 +86,50 @@ Result<DemoSeries> SetUpDemo(Runtime& rt) {
     return demo;
 }
 
-// Feeds the demo inverter's readings every demo.interval_s until `stop`.
+// Feeds the demo inverter's readings: one Step() per demo.interval_s, as a local job on the scheduler.
 class DemoFeeder {
   public:
-    DemoFeeder(Runtime& rt, DemoSeries demo) : rt_(rt), demo_(std::move(demo)), inverter_(5000.0, 42) {}
+    DemoFeeder(Runtime& rt, DemoSeries demo)
+        : rt_(rt),
+          demo_(std::move(demo)),
+          inverter_(5000.0, 42),
+          zone_(DemoDaylightZone(rt.clock.Now())),
+          interval_(std::chrono::seconds(rt.config.demo.interval_s)),
+          day_(zone_.LocalDay(rt.clock.Now())) {}
 
-    void Run(const bool& stop, std::mutex& mutex, std::condition_variable& cv) {
-        const auto zone = DemoDaylightZone(rt_.clock.Now());
-        const auto scope = domain::Access::ForOperator(demo_.tenant);
-        const auto interval = std::chrono::seconds(rt_.config.demo.interval_s);
-        double today_kwh = 0;
-        double total_kwh = 1234.5;
-        auto day = zone.LocalDay(rt_.clock.Now());
-        std::unique_lock lock(mutex);
-        while (!stop) {
-            const Timestamp now = rt_.clock.Now();
-            if (zone.LocalDay(now) != day) {
-                day = zone.LocalDay(now);
-                today_kwh = 0;
-            }
-            const double power = inverter_.PowerAt(now, zone);
-            const double kwh = power * std::chrono::duration<double>(interval).count() / 3.6e6;
-            today_kwh += kwh;
-            total_kwh += kwh;
-            const std::int64_t ts = ToMillis(now);
-            const std::vector<tsdb::SeriesSample> batch{
-                {demo_.power, ts, power},
-                {demo_.energy_today, ts, std::round(today_kwh * 1000) / 1000},
-                {demo_.energy_total, ts, std::round(total_kwh * 1000) / 1000},
-                {demo_.temperature, ts, std::round((25.0 + power / 200.0) * 10) / 10},
-            };
-            lock.unlock();
-            if (auto status = rt_.engine->Write(scope, batch); !status) {
-                spdlog::warn("demo: write failed: {}", status.error().message);
-            }
-            lock.lock();
-            cv.wait_for(lock, interval, [&] { return stop; });
+    jobs::JobSpec Job() {
+        return jobs::JobSpec{"demo-feeder", interval_, interval_, false, [this] { return Step(); }};
+    }
+
+    Status Step() {
+        const Timestamp now = rt_.clock.Now();
+        if (zone_.LocalDay(now) != day_) {
+            day_ = zone_.LocalDay(now);
+            today_kwh_ = 0;
         }
+        const double power = inverter_.PowerAt(now, zone_);
+        const double kwh = power * std::chrono::duration<double>(interval_).count() / 3.6e6;
+        today_kwh_ += kwh;
+        total_kwh_ += kwh;
+        const std::int64_t ts = ToMillis(now);
+        const std::vector<tsdb::SeriesSample> batch{
+            {demo_.power, ts, power},
+            {demo_.energy_today, ts, std::round(today_kwh_ * 1000) / 1000},
+            {demo_.energy_total, ts, std::round(total_kwh_ * 1000) / 1000},
+            {demo_.temperature, ts, std::round((25.0 + power / 200.0) * 10) / 10},
+        };
+        return rt_.engine->Write(domain::Access::ForOperator(demo_.tenant), batch);
     }
 
   private:
     Runtime& rt_;
     DemoSeries demo_;
     sim::SolarInverter inverter_;
+    const TimeZone zone_;
+    const std::chrono::milliseconds interval_;
+    date::local_days day_;
+    double today_kwh_ = 0;
+    double total_kwh_ = 1234.5;
 };
 
 // The configured JWT secret, or the one generated at first start and kept beside the database.
@@ -156,7 +154,6 @@ net::ServerOptions ServerOptionsFrom(const Config& config) {
     net::ServerOptions o;
     o.address = config.http.address;
     o.port = static_cast<std::uint16_t>(config.http.port);
-    o.threads = static_cast<std::size_t>(config.http.threads);
     o.body_limit = static_cast<std::size_t>(config.http.body_limit_kb) * 1024;
     o.header_timeout = std::chrono::milliseconds(config.http.header_timeout_ms);
     o.idle_timeout = std::chrono::seconds(config.http.idle_timeout_s);
@@ -230,6 +227,8 @@ int Serve(const Config& config, bool demo) {
     if (!rt) return Fail(rt.error());
     Runtime& runtime = **rt;
     if (auto status = runtime.OpenEngine(false); !status) return Fail(status.error());
+    // The process's threads: every server, collector and job below runs on these.
+    runtime.StartThreads(static_cast<std::size_t>(config.http.threads), 0);
     auto secret = JwtSecret(config);
     if (!secret) return Fail(secret.error());
     const domain::JwtIssuer jwt(*secret);
@@ -284,7 +283,7 @@ int Serve(const Config& config, bool demo) {
     site_options.api_keys_changed = [&api] { api.ApiKeysChanged(); };
     web::Site site(runtime.store->repositories(), *runtime.engine, devices, runtime.clock, mail, live, site_options);
     Frontend frontend(site, api);
-    auto server = net::HttpServer::Start(ServerOptionsFrom(config), frontend);
+    auto server = net::HttpServer::Start(ServerOptionsFrom(config), frontend, *runtime.io, *runtime.workers);
     if (!server) return Fail(server.error());
     api.AddMetricsSource([&server](std::string& out) {
         api::AppendMetric(out, "meterhub_http_open_connections", "Open HTTP connections.", api::MetricType::kGauge,
@@ -299,13 +298,14 @@ int Serve(const Config& config, bool demo) {
     std::unique_ptr<net::StreamServer> loggers;
     std::optional<collect::SolarmanPollers> pollers;
     if (config.solarman.enabled) {
-        collector.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, solarman_options);
+        collector.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, *runtime.workers,
+                          solarman_options);
         devices.AddListener([&collector](const domain::DeviceChange& change) {
             for (const auto* serial : {&change.serial, &change.old_serial}) {
                 if (collector && !serial->empty()) collector->Forget(change.source, *serial);
             }
         });
-        auto started = net::StreamServer::Start(SolarmanListenOptions(config), *collector);
+        auto started = net::StreamServer::Start(SolarmanListenOptions(config), *collector, *runtime.io);
         if (!started) return Fail(started.error());
         loggers = std::move(*started);
         AddSolarmanMetrics(api, *collector, *loggers);
@@ -334,10 +334,7 @@ int Serve(const Config& config, bool demo) {
     std::cout << "meterhub: http://localhost:" << (*server)->port() << "  (API docs: /api/docs, health: /healthz)"
               << std::endl;
 
-    bool stop = false;
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::thread feeder;
+    std::unique_ptr<DemoFeeder> feeder;
     std::unique_ptr<DemoLoggers> demo_loggers;
     std::unique_ptr<DemoDtu> demo_dtu;
     if (demo) {
@@ -350,7 +347,8 @@ int Serve(const Config& config, bool demo) {
                   << "      or log in to the API: curl -X POST localhost:" << (*server)->port()
                   << "/api/v1/auth/login -d '{\"email\":\"" << kDemoEmail << "\",\"password\":\"" << kDemoPassword
                   << "\"}'" << std::endl;
-        feeder = std::thread([&, s = *series] { DemoFeeder(runtime, s).Run(stop, mutex, cv); });
+        feeder = std::make_unique<DemoFeeder>(runtime, *series);
+        runtime.scheduler->Add(feeder->Job());
         if (loggers) {
             auto started = DemoLoggers::Start(runtime, series->tenant, loggers->port(),
                                               std::chrono::seconds(config.demo.interval_s));
@@ -370,17 +368,15 @@ int Serve(const Config& config, bool demo) {
             spdlog::warn("demo: no simulated OpenDTU: {}", dtu.error().message);
         }
     }
-    // Periodic jobs run on the worker pool under leases in the store, so that instances sharing a database run
-    // each once per interval; this instance's own number is renewed by a local job.
-    ThreadExecutor workers(2, "jobs");
-    jobs::Scheduler scheduler(runtime.store->leases(), runtime.clock, workers, runtime.instance->holder());
-    scheduler.Add(RetentionJob(runtime));
-    scheduler.Add(jobs::JobSpec{"instance-lease", kInstanceLeaseLength / 3, kInstanceLeaseLength, false, [&runtime]() -> Status {
-                                    MH_ASSIGN_OR_RETURN(std::uint32_t number, runtime.instance->Renew());
-                                    runtime.ids->SetNode(number);
-                                    return Ok();
-                                }});
-    scheduler.Start();
+    // Periodic jobs run under leases in the store, so that instances sharing a database run each once per
+    // interval; local ones (the dashboards' heartbeat, the demo) on every instance.
+    runtime.scheduler->Add(RetentionJob(runtime));
+    runtime.scheduler->Add(jobs::JobSpec{"live-heartbeat", live.heartbeat_interval(), live.heartbeat_interval(),
+                                         false, [&live] {
+                                             live.Heartbeat();
+                                             return Ok();
+                                         }});
+    runtime.scheduler->Start();
 
     if (demo) {
         std::cout << "\n  Open http://localhost:" << (*server)->port() << "/ and log in as " << kDemoEmail << " / "
@@ -400,13 +396,8 @@ int Serve(const Config& config, bool demo) {
     if (mqtt) mqtt->Stop();  // no handler runs after this; queued writes still land
     opendtu_mqtt->reset();
     mqtt.reset();
-    {
-        std::lock_guard lock(mutex);
-        stop = true;
-    }
-    cv.notify_all();
-    if (feeder.joinable()) feeder.join();
-    scheduler.Stop();
+    runtime.StopThreads();  // the jobs finish; nothing runs on the pools after this
+    feeder.reset();
     if (auto status = runtime.engine->Close(); !status) return Fail(status.error());
     spdlog::info("stopped; every acknowledged sample is stored");
     return 0;

@@ -1,23 +1,21 @@
-// SolarmanCollector: the service object (worker pool, stats, logger clock errors). Connections and frame
+// SolarmanCollector: the service object (its work on the worker pool, stats, logger clock errors). Connections and frame
 // handling are in solarman_connection.cpp.
 #include "collect/solarman_collector.hpp"
-
-#include <boost/asio/thread_pool.hpp>
 
 namespace mh::collect {
 
 SolarmanCollector::SolarmanCollector(store::Repositories store, tsdb::Engine& engine, const Clock& clock,
-                                     const FieldMapCatalog& maps, SolarmanOptions options)
+                                     const FieldMapCatalog& maps, Executor& workers, SolarmanOptions options)
     : store_(store),
       engine_(engine),
       clock_(clock),
       maps_(maps),
       options_(std::move(options)),
       directory_(store, clock, options_.directory),
-      pool_(std::make_unique<boost::asio::thread_pool>(options_.workers == 0 ? 1 : options_.workers)) {}
+      work_(workers) {}
 
 SolarmanCollector::~SolarmanCollector() {
-    pool_->join();
+    work_.Wait();  // frames in flight are stored; their acknowledgements find no connection
     directory_.Flush();
 }
 

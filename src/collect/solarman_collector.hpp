@@ -29,22 +29,19 @@
 #include "collect/device_directory.hpp"
 #include "collect/field_map_catalog.hpp"
 #include "core/clock.hpp"
+#include "core/executor.hpp"
+#include "core/work_group.hpp"
 #include "ingest/solarman/frame.hpp"
 #include "ingest/solarman/reply.hpp"
 #include "net/stream_server.hpp"
 #include "store/database.hpp"
 #include "tsdb/engine.hpp"
 
-namespace boost::asio {
-class thread_pool;
-}
-
 namespace mh::collect {
 
 struct SolarmanOptions {
     std::size_t max_buffer = 16 * 1024;  // per connection, bytes of frames not yet complete
     int max_bad_frames = 3;              // in a row
-    std::size_t workers = 2;
     std::chrono::milliseconds historic_max_age = std::chrono::hours(24 * 30);
     std::chrono::milliseconds max_clock_ahead = std::chrono::minutes(5);
     ingest::solarman::ReplyOptions reply;
@@ -66,8 +63,9 @@ struct SolarmanStats {
 
 class SolarmanCollector final : public net::StreamHandler {
   public:
+    // Frames that need the store run on `workers` (the Runtime's pool), which must outlive the collector.
     SolarmanCollector(store::Repositories store, tsdb::Engine& engine, const Clock& clock, const FieldMapCatalog& maps,
-                      SolarmanOptions options = {});
+                      Executor& workers, SolarmanOptions options = {});
     ~SolarmanCollector() override;  // waits for frames in flight; stop the StreamServer first
     SolarmanCollector(const SolarmanCollector&) = delete;
     SolarmanCollector& operator=(const SolarmanCollector&) = delete;
@@ -100,7 +98,7 @@ class SolarmanCollector final : public net::StreamHandler {
     Counters counters_;
     std::mutex clock_errors_mutex_;
     std::unordered_map<std::uint32_t, std::int64_t> clock_errors_;
-    std::unique_ptr<boost::asio::thread_pool> pool_;
+    WorkGroup work_;  // last: the frames in flight use the members above
 };
 
 }  // namespace mh::collect

@@ -6,8 +6,6 @@
 // database is passed on to a worker before it has changed anything.
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <cstdlib>
 #include <variant>
 
@@ -115,8 +113,8 @@ class SolarmanCollector::Connection final : public net::StreamProtocol {
     }
 
     static void ToWorker(const std::shared_ptr<State>& state, solarman::Frame frame) {
-        boost::asio::post(*state->collector.pool_, [state, frame = std::move(frame)]() mutable {
-            Handle(state, std::move(frame), Where::kWorker);
+        state->collector.work_.Post([state, frame = std::move(frame)](bool run) mutable {
+            if (run) Handle(state, std::move(frame), Where::kWorker);
         });
     }
 

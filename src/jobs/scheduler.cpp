@@ -13,6 +13,7 @@ struct Scheduler::Job {
     Timestamp started;
     Timestamp renewed;
     bool running = false;
+    bool removed = false;  // while running: Finish() drops it
     JobStats stats;
 };
 
@@ -29,8 +30,24 @@ void Scheduler::Add(JobSpec spec) {
     job->due = clock_.Now();
     job->stats.name = spec.name;
     job->spec = std::move(spec);
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.push_back(std::move(job));
+    }
+    wake_.notify_all();
+}
+
+bool Scheduler::Remove(const std::string& name) {
     std::lock_guard lock(mutex_);
-    jobs_.push_back(std::move(job));
+    const auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& job) { return job->spec.name == name; });
+    if (it == jobs_.end()) return false;
+    if ((*it)->running) {
+        (*it)->removed = true;
+    } else {
+        if ((*it)->spec.leased) (void)leases_.Release((*it)->lease_name, holder_);
+        jobs_.erase(it);
+    }
+    return true;
 }
 
 void Scheduler::RunDue() {
@@ -84,7 +101,7 @@ void Scheduler::Finish(Job& job, Status status) {
     const Timestamp next = job.started + job.spec.interval;
     if (job.spec.leased) {
         std::lock_guard lock(mutex_);
-        if (stopping_) {
+        if (stopping_ || job.removed) {
             (void)leases_.Release(job.lease_name, holder_);  // let another instance go on at once
         } else if (next > clock_.Now()) {
             // Keep the lease until the next run is due: no other instance runs the job before then.
@@ -98,6 +115,7 @@ void Scheduler::Finish(Job& job, Status status) {
         job.running = false;
         job.stats.running = false;
         job.due = next;
+        if (job.removed) std::erase_if(jobs_, [&job](const auto& j) { return j.get() == &job; });
     }
     wake_.notify_all();
     idle_.notify_all();

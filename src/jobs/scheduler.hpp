@@ -52,8 +52,10 @@ class Scheduler {
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
 
-    // Before Start(). The first run is due at once (the lease decides who takes it).
+    // At any time; the name must not be taken. The first run is due at once (the lease decides who takes it).
     void Add(JobSpec job);
+    // The job runs no more: a run in progress finishes and gives its lease up. False when no job has the name.
+    bool Remove(const std::string& name);
 
     // One pass: starts the due jobs whose lease this instance gets and renews the leases of running ones.
     void RunDue();

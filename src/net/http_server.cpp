@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/thread_executor.hpp"
+#include "net/io_context_asio.hpp"
 #include "net/listen.hpp"
 #include "net/server_core.hpp"
 #include "net/session.hpp"
@@ -61,11 +63,12 @@ void LogException(std::exception_ptr error, const char* where) {
     }
 }
 
-void OnAccepted(detail::ServerCore& core, tcp::socket socket) {
+void OnAccepted(const std::shared_ptr<detail::ServerCore>& shared_core, tcp::socket socket) {
+    detail::ServerCore& core = *shared_core;
     core.stats.accepted.fetch_add(1, std::memory_order_relaxed);
     const std::size_t open = core.stats.open_connections.fetch_add(1, std::memory_order_relaxed) + 1;
     if (open <= core.options.max_connections) {
-        detail::StartSession(core, std::move(socket), /*reject=*/false);
+        detail::StartSession(shared_core, std::move(socket), /*reject=*/false);
         return;
     }
     core.stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -76,10 +79,11 @@ void OnAccepted(detail::ServerCore& core, tcp::socket socket) {
         socket.close(ec);
         return;
     }
-    detail::StartSession(core, std::move(socket), /*reject=*/true);
+    detail::StartSession(shared_core, std::move(socket), /*reject=*/true);
 }
 
-asio::awaitable<void> Listen(detail::ServerCore& core, tcp::acceptor& acceptor) {
+asio::awaitable<void> Listen(std::shared_ptr<detail::ServerCore> shared_core, tcp::acceptor& acceptor) {
+    detail::ServerCore& core = *shared_core;
     asio::steady_timer backoff(acceptor.get_executor());
     while (acceptor.is_open()) {
         // Each connection gets its own strand: its reader, writer and timers never run concurrently.
@@ -94,22 +98,9 @@ asio::awaitable<void> Listen(detail::ServerCore& core, tcp::acceptor& acceptor) 
             continue;
         }
         try {
-            OnAccepted(core, tcp::socket(std::move(socket)));
+            OnAccepted(shared_core, tcp::socket(std::move(socket)));
         } catch (const std::exception& e) {
             spdlog::error("http: cannot serve an accepted connection: {}", e.what());
-        }
-    }
-}
-
-void RunIo(asio::io_context& ioc) {
-    for (;;) {
-        try {
-            ioc.run();
-            return;
-        } catch (...) {
-            // Coroutines catch their own exceptions; this is a last line so that one bad handler does not take
-            // an I/O thread down with it.
-            LogException(std::current_exception(), "an I/O thread");
         }
     }
 }
@@ -138,13 +129,13 @@ Status ServerOptions::Validate() const {
 }
 
 struct HttpServer::Impl {
-    Impl(ServerOptions options, Handler& handler)
-        : core(std::move(options), handler), acceptor(asio::make_strand(core.ioc)) {}
-
-    detail::ServerCore core;
-    tcp::acceptor acceptor;  // on its own strand; destroyed before the io_context in `core`
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    std::vector<std::thread> io_threads;
+    // Standalone servers own their io context and worker pool; declared first, they outlive the rest.
+    std::unique_ptr<IoContext> own_io;
+    std::unique_ptr<ThreadExecutor> own_workers;
+    IoContext* io = nullptr;
+    std::shared_ptr<detail::ServerCore> core;
+    std::optional<tcp::acceptor> acceptor;  // on its own strand
+    std::promise<void> listener_done;
     std::uint16_t port = 0;
     std::mutex stop_mutex;
     bool stopped = false;
@@ -158,24 +149,32 @@ HttpServer::~HttpServer() {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, Handler& handler) {
     MH_RETURN_IF_ERROR(options.Validate());
-    if (options.threads == 0) options.threads = Cores();
-    if (options.worker_threads == 0) options.worker_threads = Cores();
+    auto io = std::make_unique<IoContext>(options.threads == 0 ? Cores() : options.threads, "http");
+    auto workers = std::make_unique<ThreadExecutor>(options.worker_threads == 0 ? Cores() : options.worker_threads,
+                                                    "http workers");
+    MH_ASSIGN_OR_RETURN(auto server, Start(std::move(options), handler, *io, *workers));
+    server->impl_->own_io = std::move(io);
+    server->impl_->own_workers = std::move(workers);
+    return server;
+}
 
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, Handler& handler, IoContext& io,
+                                                      Executor& workers) {
+    MH_RETURN_IF_ERROR(options.Validate());
     MH_ASSIGN_OR_RETURN(const auto endpoint, detail::EndpointOf("http", options.address, options.port));
-    auto impl = std::make_unique<Impl>(std::move(options), handler);
-    tcp::acceptor& acceptor = impl->acceptor;
+    auto impl = std::make_unique<Impl>();
+    asio::io_context& ioc = AsioContextOf(io);
+    impl->io = &io;
+    impl->core = std::make_shared<detail::ServerCore>(std::move(options), handler, ioc, workers);
+    tcp::acceptor& acceptor = impl->acceptor.emplace(asio::make_strand(ioc));
     MH_ASSIGN_OR_RETURN(impl->port, detail::OpenAndListen("http", acceptor, endpoint));
-
-    detail::ServerCore& core = impl->core;
-    impl->work.emplace(core.ioc.get_executor());
-    asio::co_spawn(acceptor.get_executor(), Listen(core, acceptor),
-                   [](std::exception_ptr error) { LogException(error, "the listener"); });
-    impl->io_threads.reserve(core.options.threads);
-    for (std::size_t i = 0; i < core.options.threads; ++i) {
-        impl->io_threads.emplace_back([&core] { RunIo(core.ioc); });
-    }
-    spdlog::info("http: listening on {} port {} ({} I/O threads, {} workers)", endpoint.address().to_string(),
-                 impl->port, core.options.threads, core.options.worker_threads);
+    asio::co_spawn(acceptor.get_executor(), Listen(impl->core, acceptor),
+                   [done = &impl->listener_done](std::exception_ptr error) {
+                       LogException(error, "the listener");
+                       done->set_value();
+                   });
+    spdlog::info("http: listening on {} port {} ({} I/O threads)", endpoint.address().to_string(), impl->port,
+                 io.threads());
     return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -184,33 +183,32 @@ std::uint16_t HttpServer::port() const {
 }
 
 std::size_t HttpServer::open_connections() const {
-    return impl_->core.stats.open_connections.load(std::memory_order_relaxed);
+    return impl_->core->stats.open_connections.load(std::memory_order_relaxed);
 }
 
 ServerStats HttpServer::stats() const {
-    return impl_->core.stats.Snapshot();
+    return impl_->core->stats.Snapshot();
 }
 
 void HttpServer::Stop(std::chrono::milliseconds drain) {
-    detail::ServerCore& core = impl_->core;
-    if (core.ioc.get_executor().running_in_this_thread() || core.pool.get_executor().running_in_this_thread()) {
-        spdlog::error("http: Stop() called from a server thread, where it would wait for itself; ignored");
+    detail::ServerCore& core = *impl_->core;
+    std::lock_guard stop_lock(impl_->stop_mutex);
+    if (impl_->stopped) return;  // first: the IoContext may be gone by the time the destructor calls again
+    if (impl_->io->RunningInThisThread()) {
+        spdlog::error("http: Stop() called from an I/O thread, where it would wait for itself; ignored");
         return;
     }
-    std::lock_guard stop_lock(impl_->stop_mutex);
-    if (impl_->stopped) return;
     impl_->stopped = true;
     const Clock::time_point deadline = Clock::now() + drain;
 
-    // 1. No new connections: the registry turns late arrivals away, the acceptor closes on its strand.
+    // 1. No new connections: the registry turns late arrivals away, the acceptor closes on its strand, and the
+    //    listener coroutine, which uses it, ends.
     std::vector<std::shared_ptr<detail::SessionControl>> sessions = core.registry.BeginStop();
-    std::promise<void> acceptor_closed;
-    asio::post(impl_->acceptor.get_executor(), [this, &acceptor_closed] {
+    asio::post(impl_->acceptor->get_executor(), [this] {
         error_code ec;
-        impl_->acceptor.close(ec);
-        acceptor_closed.set_value();
+        impl_->acceptor->close(ec);
     });
-    acceptor_closed.get_future().wait();
+    impl_->listener_done.get_future().wait();
 
     // 2. Idle connections close now; busy ones finish their requests, answer with "connection: close", then close.
     for (const auto& session : sessions) session->BeginShutdown();
@@ -220,18 +218,16 @@ void HttpServer::Stop(std::chrono::milliseconds drain) {
         spdlog::warn("http: {} connections still busy after the drain; closing them", sessions.size());
         for (const auto& session : sessions) session->Abort();
         sessions.clear();
-        core.registry.WaitUntilEmpty(Clock::now() + kAbortGrace);
+        if (!core.registry.WaitUntilEmpty(Clock::now() + kAbortGrace)) {
+            spdlog::warn("http: connections still open after the abort; they end on their own");
+        }
     }
 
-    // 3. Handler calls still queued are dropped; running ones finish (their replies find no connection).
-    core.pool.stop();
-    core.pool.join();
-    impl_->work.reset();
-    core.ioc.stop();
-    for (std::thread& thread : impl_->io_threads) thread.join();
-    impl_->io_threads.clear();
+    // 3. Handler calls still queued on the worker pool are dropped; running ones finish (their replies find no
+    //    connection).
+    core.posted.CloseAndWait();
 
-    // 4. From here on a Reply must not touch the io_context, which dies with this object.
+    // 4. From here on a Reply does not touch a connection.
     {
         std::unique_lock gate_lock(core.gate->mutex);
         core.gate->open = false;

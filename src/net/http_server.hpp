@@ -1,15 +1,16 @@
 // HttpServer: the HTTP/1.1 edge of meterhub. Accepts connections, parses requests with hard limits and
 // timeouts, hands each Request to the Handler on a worker pool and writes the Response it replies with.
 //
-// Threads: one io_context run by `threads` I/O threads does all socket work; every connection is served by a
-// reader and a writer coroutine on its own strand. Handler::Handle() and BodyStream pulls run on a separate
-// pool of `worker_threads`, never on an I/O thread, so a Handler may block briefly (database work). A Reply
-// may be called from any thread; the response goes back to the connection's strand and is written in request
-// order (pipelining), chunked when Response::stream is set.
+// Threads: the Runtime's IoContext does all socket work; every connection is served by a reader and a writer
+// coroutine on its own strand. Handler::Handle() and BodyStream pulls run on the Runtime's worker pool, never on
+// an I/O thread, so a Handler may block briefly (database work). A Reply may be called from any thread; the
+// response goes back to the connection's strand and is written in request order (pipelining), chunked when
+// Response::stream is set. Tools and tests may start a standalone server, with threads of its own.
 //
-// Ownership: the server keeps a reference to the Handler, which must outlive it. Stop() (or the destructor)
-// returns only when no Handler call is running and no I/O thread is left; a Reply called after that is dropped.
-// The public methods are thread-safe; Stop() must not be called from a Handler or a Reply.
+// Ownership: the server keeps references to the Handler, the IoContext and the worker pool, which must outlive
+// it. Stop() (or the destructor) returns only when no connection is left and no Handler call of this server is
+// running or queued; a Reply called after that is dropped. The public methods are thread-safe; Stop() must not be
+// called from a Handler, a Reply or an I/O thread.
 //
 // Limits, timeouts, error shapes, path rules and shutdown are described in docs/http_server.md.
 #pragma once
@@ -21,16 +22,18 @@
 #include <memory>
 #include <string>
 
+#include "core/executor.hpp"
 #include "core/result.hpp"
 #include "net/http.hpp"
+#include "net/io_context.hpp"
 
 namespace mh::net {
 
 struct ServerOptions {
     std::string address = "0.0.0.0";                   // IPv4 or IPv6 literal to listen on
     std::uint16_t port = 8080;                         // 0: pick a free port (see HttpServer::port())
-    std::size_t threads = 0;                           // I/O threads; 0: one per hardware core
-    std::size_t worker_threads = 0;                    // Handler threads; 0: one per hardware core
+    std::size_t threads = 0;         // standalone Start() only: I/O threads; 0: one per hardware core
+    std::size_t worker_threads = 0;  // standalone Start() only: Handler threads; 0: one per hardware core
     std::size_t body_limit = 1024 * 1024;              // larger request bodies get 413
     std::size_t header_limit = 16 * 1024;              // larger request heads get 431
     std::chrono::milliseconds header_timeout{10'000};  // first byte to end of head (slowloris defence)
@@ -64,8 +67,12 @@ struct ServerStats {
 
 class HttpServer {
   public:
-    // Binds, listens and starts the threads. kInvalidArgument for bad options or address, kUnavailable when the
-    // address cannot be bound (port in use, no permission).
+    // Binds and listens, serving on `io` with Handler calls on `workers`. kInvalidArgument for bad options or
+    // address, kUnavailable when the address cannot be bound (port in use, no permission).
+    static Result<std::unique_ptr<HttpServer>> Start(ServerOptions options, Handler& handler, IoContext& io,
+                                                     Executor& workers);
+    // Standalone (tools, tests, benchmarks): with an IoContext of `options.threads` and a worker pool of
+    // `options.worker_threads` of its own.
     static Result<std::unique_ptr<HttpServer>> Start(ServerOptions options, Handler& handler);
 
     ~HttpServer();  // Stop() with the default drain

@@ -1,19 +1,17 @@
 // Internal to mh_net: the state the listener and every session share, and the registry Stop() walks.
 //
-// Member order in ServerCore is load-bearing: a session may be destroyed while the io_context is being torn
-// down (its coroutine frames die with it), and its destructor touches the registry and the counters, so those
-// are declared, and therefore outlive, the io_context. The worker pool is destroyed before the io_context
-// because work abandoned in the pool may hold sessions.
+// Sessions hold the ServerCore by shared_ptr: the io_context and the worker pool belong to the Runtime and outlive
+// the server, so a session that is slow to go (or a handler posted to its strand just before Stop() closed the
+// gate) still finds the registry and the counters it touches.
 #pragma once
 
 #include <array>
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -21,8 +19,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/work_group.hpp"
 #include "net/http.hpp"
 #include "net/http_server.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace mh::net::detail {
 
@@ -73,23 +76,27 @@ class StatsCounters {
 };
 
 // Replies may come from any thread at any time, even after Stop(). They post to a session's strand only while
-// the gate is open; Stop() closes it once no I/O thread runs, before the io_context is destroyed.
+// the gate is open; Stop() closes it once every session is gone.
 struct ReplyGate {
     std::shared_mutex mutex;
     bool open = true;
 };
 
 struct ServerCore {
-    ServerCore(ServerOptions resolved_options, Handler& app_handler)
-        : options(std::move(resolved_options)), handler(app_handler), pool(options.worker_threads) {}
+    ServerCore(ServerOptions server_options, Handler& app_handler, boost::asio::io_context& io, Executor& pool)
+        : options(std::move(server_options)), handler(app_handler), ioc(io), posted(pool) {}
 
-    const ServerOptions options;  // with threads and worker_threads resolved
+    // Handler calls and stream pulls go to the worker pool through `posted`: Stop() drops what is still queued
+    // there and waits for what runs.
+    void Post(std::function<void(bool run)> work) { posted.Post(std::move(work)); }
+
+    const ServerOptions options;
     Handler& handler;
+    boost::asio::io_context& ioc;  // the Runtime's
     StatsCounters stats;
     SessionRegistry registry;
+    WorkGroup posted;  // on the Runtime's worker pool
     std::shared_ptr<ReplyGate> gate = std::make_shared<ReplyGate>();
-    boost::asio::io_context ioc{static_cast<int>(options.threads)};
-    boost::asio::thread_pool pool;
 };
 
 }  // namespace mh::net::detail

@@ -160,9 +160,9 @@ void RunHandler(Handler& handler, Request request, const std::shared_ptr<ReplySt
 
 class Session final : public SessionControl, public std::enable_shared_from_this<Session> {
   public:
-    Session(ServerCore& core, tcp::socket socket, bool reject)
-        : core_(core),
-          options_(core.options),
+    Session(std::shared_ptr<ServerCore> core, tcp::socket socket, bool reject)
+        : core_(std::move(core)),
+          options_(core_->options),
           socket_(std::move(socket)),
           strand_(socket_.get_executor()),
           reject_(reject),
@@ -172,11 +172,11 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
     ~Session() override {
         if (reject_) {
-            core_.stats.rejecting.fetch_sub(1, std::memory_order_relaxed);
+            core_->stats.rejecting.fetch_sub(1, std::memory_order_relaxed);
         } else {
-            core_.stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
+            core_->stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
         }
-        core_.registry.Remove(this);  // last: Stop() may be waiting for the registry to empty
+        core_->registry.Remove(this);  // last: Stop() may be waiting for the registry to empty
     }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -188,7 +188,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         if (!ec) remote_address_ = endpoint.address().to_string();
         socket_.set_option(tcp::no_delay(true), ec);  // small responses leave at once rather than wait for Nagle
         // From here on Stop() may reach the session from another thread: only the strand touches its state.
-        const bool stopping = !core_.registry.Add(this, weak_from_this());
+        const bool stopping = !core_->registry.Add(this, weak_from_this());
         auto self = shared_from_this();
         asio::co_spawn(strand_, ReadLoop(self, stopping), asio::bind_executor(strand_, LogFailure("reader")));
         asio::co_spawn(strand_, WriteLoop(self), asio::bind_executor(strand_, LogFailure("writer")));
@@ -359,12 +359,13 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         slot.keep_alive = message.keep_alive();
         slot.version = std::min(message.version(), 11U);
         slot.started = Clock::now();
-        auto state = std::make_shared<ReplyState>(core_.gate, weak_from_this(), base_seq_ + pending_.size() - 1);
-        if (core_.handler.RunsInline(request)) {
-            RunHandler(core_.handler, std::move(request), state);
+        auto state = std::make_shared<ReplyState>(core_->gate, weak_from_this(), base_seq_ + pending_.size() - 1);
+        if (core_->handler.RunsInline(request)) {
+            RunHandler(core_->handler, std::move(request), state);
         } else {
-            asio::post(core_.pool, [&handler = core_.handler, request = std::move(request), state]() mutable {
-                RunHandler(handler, std::move(request), state);
+            // Too late when the server is stopping: the request is dropped, as its connection is.
+            core_->Post([&handler = core_->handler, request = std::move(request), state](bool run) mutable {
+                if (run) RunHandler(handler, std::move(request), state);
             });
         }
         return slot.keep_alive;
@@ -440,7 +441,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     }
 
     asio::awaitable<bool> WriteContinue() {
-        core_.stats.RecordInterim();
+        core_->stats.RecordInterim();
         const auto [ec, n] = co_await Write(asio::buffer(kContinue.data(), kContinue.size()));
         co_return !ec;
     }
@@ -491,7 +492,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         const auto [ec, n] = co_await http::async_write(socket_, message, asio::as_tuple(asio::use_awaitable));
         EndWrite();
         if (ec) co_return WriteOutcome::kFailed;
-        core_.stats.RecordResponse(status, Clock::now() - slot.started);
+        core_->stats.RecordResponse(status, Clock::now() - slot.started);
         co_return keep_alive ? WriteOutcome::kKeepAlive : WriteOutcome::kClose;
     }
 
@@ -537,7 +538,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
             const auto [ec, n] = co_await Write(http::make_chunk_last());
             if (ec) co_return WriteOutcome::kFailed;
         }
-        core_.stats.RecordResponse(slot.response.status, Clock::now() - slot.started);
+        core_->stats.RecordResponse(slot.response.status, Clock::now() - slot.started);
         co_return keep_alive ? WriteOutcome::kKeepAlive : WriteOutcome::kClose;
     }
 
@@ -552,7 +553,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         for (bool more = send_body; more;) {
             chunk_.clear();
             const auto [error, has_more] =
-                co_await AsyncPull(core_.pool, response.stream, chunk_, asio::as_tuple(asio::use_awaitable));
+                co_await AsyncPull(*core_, response.stream, chunk_, asio::as_tuple(asio::use_awaitable));
             if (error) {
                 // The head is out; an incomplete body (no last chunk, then a close) is all that is left to say.
                 try {
@@ -604,8 +605,10 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     // connection closed or Stop() began first.
     asio::awaitable<std::optional<AwaitedPiece>> AwaitPiece(const std::shared_ptr<AsyncBodyStream>& stream) {
         piece_ = AwaitedPiece{.id = ++piece_ids_};
-        auto state = std::make_shared<PieceState>(core_.gate, weak_from_this(), piece_.id);
-        asio::post(core_.pool, [stream, state = std::move(state)] { CallStream(*stream, state); });
+        auto state = std::make_shared<PieceState>(core_->gate, weak_from_this(), piece_.id);
+        core_->Post([stream, state = std::move(state)](bool run) {
+            if (run) CallStream(*stream, state);  // else the state, destroyed, fails the piece
+        });
         while (!piece_.arrived && !closed_ && !closing_) co_await writer_wake_.Wait();
         std::optional<AwaitedPiece> piece;
         if (piece_.arrived) piece = std::move(piece_);
@@ -701,7 +704,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     void OnWatchdog() {
         const Clock::time_point now = Clock::now();
         if (write_deadline_ <= now) {
-            core_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+            core_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
             Close();
         } else if (read_deadline_ <= now) {
             OnReadDeadline();
@@ -715,7 +718,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
             Close();  // idle keep-alive connection, or done lingering
             return;
         }
-        core_.stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+        core_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
         if (pending_.empty() && !writing_) {
             // Nothing else to write: stop the read, answer 408, then close. cancel() would also stop a write,
             // hence the condition.
@@ -728,7 +731,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         }
     }
 
-    ServerCore& core_;
+    const std::shared_ptr<ServerCore> core_;
     const ServerOptions& options_;
     tcp::socket socket_;
     asio::any_io_executor strand_;
@@ -789,13 +792,13 @@ bool ReplyState::Deliver(Response response) {
 
 }  // namespace
 
-void StartSession(ServerCore& core, tcp::socket socket, bool reject) {
+void StartSession(const std::shared_ptr<ServerCore>& core, tcp::socket socket, bool reject) {
     std::shared_ptr<Session> session;
     try {
         session = std::make_shared<Session>(core, std::move(socket), reject);
     } catch (const std::exception& e) {
         // The count the listener took is normally released by the session's destructor.
-        (reject ? core.stats.rejecting : core.stats.open_connections).fetch_sub(1, std::memory_order_relaxed);
+        (reject ? core->stats.rejecting : core->stats.open_connections).fetch_sub(1, std::memory_order_relaxed);
         spdlog::error("http: cannot start a connection: {}", e.what());
         return;
     }

@@ -8,36 +8,52 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "net/http.hpp"
+#include "net/server_core.hpp"
 
 namespace mh::net::detail {
 
 namespace asio = boost::asio;
 
-// Runs stream(out) on the pool and completes on the caller's executor with (exception, more).
+// A pull in flight: the completion handler (move-only) and the work guard that keeps its executor running.
+template <class CompletionHandler, class WorkGuard>
+struct PendingPull {
+    CompletionHandler handler;
+    WorkGuard work;
+};
+
+// Runs stream(out) on the worker pool and completes on the caller's executor with (exception, more). When the
+// server stops before the pull ran, it completes with an exception and the stream is not called.
 template <class CompletionToken>
-auto AsyncPull(asio::thread_pool& pool, BodyStream& stream, std::string& out, CompletionToken&& token) {
+auto AsyncPull(ServerCore& core, BodyStream& stream, std::string& out, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::exception_ptr, bool)>(
-        [&pool, &stream, &out](auto handler) {
+        [&core, &stream, &out](auto handler) {
             auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-            asio::post(pool, [&stream, &out, handler = std::move(handler), work = std::move(work)]() mutable {
+            // The pool takes copyable tasks; the handler is move-only.
+            auto pending = std::make_shared<PendingPull<decltype(handler), decltype(work)>>(
+                PendingPull<decltype(handler), decltype(work)>{std::move(handler), std::move(work)});
+            core.Post([&stream, &out, pending](bool run) {
                 std::exception_ptr error;
                 bool more = false;
-                try {
-                    more = stream(out);
-                } catch (...) {
-                    error = std::current_exception();
+                if (!run) {
+                    error = std::make_exception_ptr(std::runtime_error("the server is stopping"));
+                } else {
+                    try {
+                        more = stream(out);
+                    } catch (...) {
+                        error = std::current_exception();
+                    }
                 }
-                auto executor = work.get_executor();
-                asio::post(executor,
-                           [handler = std::move(handler), error, more]() mutable { std::move(handler)(error, more); });
-                work.reset();
+                auto executor = pending->work.get_executor();
+                asio::post(executor, [pending, error, more]() mutable { std::move(pending->handler)(error, more); });
+                pending->work.reset();
             });
         },
         token);

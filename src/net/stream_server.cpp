@@ -27,6 +27,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/thread_executor.hpp"
+#include "net/io_context_asio.hpp"
 #include "net/listen.hpp"
 
 namespace mh::net {
@@ -50,8 +52,11 @@ struct Gate {
 
 class Connection;
 
+// What the listener and every connection share. Connections hold it by shared_ptr: the io_context is the
+// Runtime's and outlives the server, so a connection that lingers (a protocol's pending commit holds its link)
+// still finds it.
 struct Shared {
-    Shared(StreamOptions o, StreamHandler& h) : options(std::move(o)), handler(h) {}
+    Shared(StreamOptions o, StreamHandler& h, asio::io_context& io) : options(std::move(o)), handler(h), ioc(io) {}
 
     const StreamOptions options;
     StreamHandler& handler;
@@ -63,14 +68,15 @@ struct Shared {
     std::unordered_map<Connection*, std::weak_ptr<Connection>> live;
     bool stopping = false;
 
-    asio::io_context ioc;  // last: destroyed first, while the members above still exist
+    asio::io_context& ioc;  // the Runtime's
 };
 
 class Connection final : public StreamLink, public std::enable_shared_from_this<Connection> {
   public:
-    Connection(Shared& shared, Strand strand, tcp::socket socket, std::string remote)
-        : shared_(shared),
-          gate_(shared.gate),
+    Connection(std::shared_ptr<Shared> shared, Strand strand, tcp::socket socket, std::string remote)
+        : owner_(std::move(shared)),
+          shared_(*owner_),
+          gate_(shared_.gate),
           strand_(std::move(strand)),
           socket_(std::move(socket)),
           idle_timer_(std::in_place, strand_),
@@ -220,6 +226,7 @@ class Connection final : public StreamLink, public std::enable_shared_from_this<
         if (shared_.live.empty()) shared_.emptied.notify_all();
     }
 
+    const std::shared_ptr<Shared> owner_;
     Shared& shared_;
     std::shared_ptr<Gate> gate_;
     Strand strand_;
@@ -238,7 +245,8 @@ class Connection final : public StreamLink, public std::enable_shared_from_this<
     bool close_requested_ = false;
 };
 
-void Accepted(Shared& shared, Strand strand, tcp::socket socket) {
+void Accepted(const std::shared_ptr<Shared>& owner, Strand strand, tcp::socket socket) {
+    Shared& shared = *owner;
     shared.accepted.fetch_add(1, std::memory_order_relaxed);
     error_code ec;
     if (shared.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
@@ -248,7 +256,7 @@ void Accepted(Shared& shared, Strand strand, tcp::socket socket) {
     }
     const auto endpoint = socket.remote_endpoint(ec);
     std::string remote = ec ? std::string("?") : endpoint.address().to_string();
-    auto connection = std::make_shared<Connection>(shared, std::move(strand), std::move(socket), std::move(remote));
+    auto connection = std::make_shared<Connection>(owner, std::move(strand), std::move(socket), std::move(remote));
     {
         std::lock_guard lock(shared.mutex);
         if (shared.stopping) return;  // the socket closes with the connection
@@ -258,7 +266,8 @@ void Accepted(Shared& shared, Strand strand, tcp::socket socket) {
     connection->Begin(shared.handler.Open(connection));
 }
 
-asio::awaitable<void> Listen(Shared& shared, tcp::acceptor& acceptor) {
+asio::awaitable<void> Listen(std::shared_ptr<Shared> owner, tcp::acceptor& acceptor) {
+    Shared& shared = *owner;
     asio::steady_timer backoff(acceptor.get_executor());
     while (acceptor.is_open()) {
         // Each connection gets its own strand: its reader, watchdog and writes never run concurrently.
@@ -272,7 +281,7 @@ asio::awaitable<void> Listen(Shared& shared, tcp::acceptor& acceptor) {
             continue;
         }
         try {
-            Accepted(shared, std::move(strand), std::move(socket));
+            Accepted(owner, std::move(strand), std::move(socket));
         } catch (const std::exception& e) {
             spdlog::error("{}: cannot serve an accepted connection: {}", shared.options.name, e.what());
         }
@@ -294,13 +303,11 @@ Status StreamOptions::Validate() const {
 }
 
 struct StreamServer::Impl {
-    Impl(StreamOptions options, StreamHandler& handler)
-        : shared(std::move(options), handler), acceptor(asio::make_strand(shared.ioc)) {}
-
-    Shared shared;
-    tcp::acceptor acceptor;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    std::vector<std::thread> threads;
+    std::unique_ptr<IoContext> own_io;  // standalone servers only; declared first, it outlives the rest
+    IoContext* io = nullptr;
+    std::shared_ptr<Shared> shared;
+    std::optional<tcp::acceptor> acceptor;  // on its own strand
+    std::promise<void> listener_done;
     std::uint16_t port = 0;
     std::mutex stop_mutex;
     bool stopped = false;
@@ -314,26 +321,29 @@ StreamServer::~StreamServer() {
 
 Result<std::unique_ptr<StreamServer>> StreamServer::Start(StreamOptions options, StreamHandler& handler) {
     MH_RETURN_IF_ERROR(options.Validate());
+    auto io = std::make_unique<IoContext>(options.threads, options.name);
+    MH_ASSIGN_OR_RETURN(auto server, Start(std::move(options), handler, *io));
+    server->impl_->own_io = std::move(io);
+    return server;
+}
+
+Result<std::unique_ptr<StreamServer>> StreamServer::Start(StreamOptions options, StreamHandler& handler,
+                                                          IoContext& io) {
+    MH_RETURN_IF_ERROR(options.Validate());
     MH_ASSIGN_OR_RETURN(const auto endpoint, detail::EndpointOf(options.name, options.address, options.port));
-    auto impl = std::make_unique<Impl>(std::move(options), handler);
-    auto& acceptor = impl->acceptor;
-    MH_ASSIGN_OR_RETURN(impl->port, detail::OpenAndListen(impl->shared.options.name, acceptor, endpoint));
-    Shared& shared = impl->shared;
-    impl->work.emplace(shared.ioc.get_executor());
-    asio::co_spawn(acceptor.get_executor(), Listen(shared, acceptor), asio::detached);
-    for (std::size_t i = 0; i < shared.options.threads; ++i) {
-        impl->threads.emplace_back([&shared] {
-            for (;;) {
-                try {
-                    shared.ioc.run();
-                    return;
-                } catch (const std::exception& e) {
-                    spdlog::error("{}: an I/O thread caught: {}", shared.options.name, e.what());
-                }
-            }
-        });
-    }
-    spdlog::info("{}: listening on {} port {}", shared.options.name, endpoint.address().to_string(), impl->port);
+    auto impl = std::make_unique<Impl>();
+    asio::io_context& ioc = AsioContextOf(io);
+    impl->io = &io;
+    impl->shared = std::make_shared<Shared>(std::move(options), handler, ioc);
+    auto& acceptor = impl->acceptor.emplace(asio::make_strand(ioc));
+    const std::string& name = impl->shared->options.name;
+    MH_ASSIGN_OR_RETURN(impl->port, detail::OpenAndListen(name, acceptor, endpoint));
+    asio::co_spawn(acceptor.get_executor(), Listen(impl->shared, acceptor),
+                   [done = &impl->listener_done, name](std::exception_ptr error) {
+                       if (error) spdlog::error("{}: the listener failed", name);
+                       done->set_value();
+                   });
+    spdlog::info("{}: listening on {} port {}", name, endpoint.address().to_string(), impl->port);
     return std::unique_ptr<StreamServer>(new StreamServer(std::move(impl)));
 }
 
@@ -342,24 +352,27 @@ std::uint16_t StreamServer::port() const {
 }
 
 StreamStats StreamServer::stats() const {
-    const Shared& s = impl_->shared;
+    const Shared& s = *impl_->shared;
     return StreamStats{s.accepted.load(), s.rejected.load(), s.open.load(), s.idle_timeouts.load(),
                        s.bytes_read.load()};
 }
 
 void StreamServer::Stop() {
     std::lock_guard stop_lock(impl_->stop_mutex);
-    if (impl_->stopped) return;
+    if (impl_->stopped) return;  // first: the IoContext may be gone by the time the destructor calls again
+    if (impl_->io->RunningInThisThread()) {
+        spdlog::error("{}: Stop() called from an I/O thread, where it would wait for itself; ignored",
+                      impl_->shared->options.name);
+        return;
+    }
     impl_->stopped = true;
-    Shared& shared = impl_->shared;
+    Shared& shared = *impl_->shared;
 
-    std::promise<void> closed;
-    asio::post(impl_->acceptor.get_executor(), [this, &closed] {
+    asio::post(impl_->acceptor->get_executor(), [this] {
         error_code ec;
-        impl_->acceptor.close(ec);
-        closed.set_value();
+        impl_->acceptor->close(ec);
     });
-    closed.get_future().wait();
+    impl_->listener_done.get_future().wait();
 
     std::vector<std::shared_ptr<Connection>> live;
     {
@@ -377,10 +390,6 @@ void StreamServer::Stop() {
             spdlog::warn("{}: {} connections did not close in time", shared.options.name, shared.live.size());
         }
     }
-    impl_->work.reset();
-    shared.ioc.stop();
-    for (auto& thread : impl_->threads) thread.join();
-    impl_->threads.clear();
     std::unique_lock gate_lock(shared.gate->mutex);
     shared.gate->open = false;
     spdlog::info("{}: stopped", shared.options.name);

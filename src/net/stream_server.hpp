@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "net/io_context.hpp"
 
 namespace mh::net {
 
@@ -34,7 +35,7 @@ struct StreamOptions {
     std::string name = "stream";                      // for log lines: "solarman"
     std::string address = "0.0.0.0";                  // IPv4 or IPv6 literal
     std::uint16_t port = 0;                           // 0: pick a free port
-    std::size_t threads = 1;                          // I/O threads
+    std::size_t threads = 1;                          // standalone Start() only: I/O threads
     std::size_t max_connections = 20'000;             // beyond this, new connections are closed at once
     std::chrono::milliseconds idle_timeout{300'000};  // nothing received for this long: close
     std::size_t max_pending_write = 64 * 1024;        // replies queued and unsent beyond this: close
@@ -79,7 +80,10 @@ class StreamHandler {
 
 class StreamServer {
   public:
-    // Binds, listens and starts the threads. kInvalidArgument for bad options, kUnavailable if it cannot bind.
+    // Binds and listens, serving on `io` (which must outlive the server). kInvalidArgument for bad options,
+    // kUnavailable if it cannot bind.
+    static Result<std::unique_ptr<StreamServer>> Start(StreamOptions options, StreamHandler& handler, IoContext& io);
+    // Standalone (tools, tests): with an IoContext of `options.threads` of its own.
     static Result<std::unique_ptr<StreamServer>> Start(StreamOptions options, StreamHandler& handler);
     ~StreamServer();  // Stop()
     StreamServer(const StreamServer&) = delete;
@@ -87,8 +91,8 @@ class StreamServer {
 
     std::uint16_t port() const;
     StreamStats stats() const;
-    // Stops accepting, closes every connection (protocols get OnClose), joins the threads. Idempotent; must not
-    // be called from a protocol callback.
+    // Stops accepting and closes every connection (protocols get OnClose). Idempotent; must not be called from a
+    // protocol callback or an I/O thread.
     void Stop();
 
   private:

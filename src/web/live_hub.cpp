@@ -1,4 +1,4 @@
-// LiveHub: the subscriber registry, the coalescing per series, the event format and the heartbeat thread.
+// LiveHub: the subscriber registry, the coalescing per series, the event format and the heartbeat.
 //
 // One mutex guards the registry and every subscriber's state. NextPiece calls (which post to the HTTP server)
 // and the formatting of events happen outside it, so Publish() holds the lock only to merge samples.
@@ -59,7 +59,6 @@ struct LiveHub::Core {
 
     const LiveHubOptions options;
     mutable std::mutex mutex;
-    std::condition_variable closing;  // wakes the heartbeat thread early
     std::unordered_map<TenantId, std::vector<Subscriber*>> by_tenant;
     std::size_t count = 0;
     bool closed = false;
@@ -143,24 +142,24 @@ void LiveHub::Subscriber::Pull(net::NextPiece next) {
     next(std::move(piece), more);
 }
 
-LiveHub::LiveHub(LiveHubOptions options) : core_(std::make_shared<Core>(options)) {
-    heartbeat_ = std::thread([core = core_] {
-        std::unique_lock lock(core->mutex);
-        for (;;) {
-            if (core->closing.wait_for(lock, core->options.heartbeat, [&] { return core->closed; })) return;
-            // Only waiting streams: a stream that is being written notices a dead client by itself.
-            std::vector<net::NextPiece> due;
-            for (auto& [tenant, subscribers] : core->by_tenant) {
-                for (Subscriber* s : subscribers) {
-                    if (s->waiting) due.push_back(std::exchange(s->waiting, nullptr));
-                }
+LiveHub::LiveHub(LiveHubOptions options) : core_(std::make_shared<Core>(options)) {}
+
+void LiveHub::Heartbeat() {
+    // Only waiting streams: a stream that is being written notices a dead client by itself.
+    std::vector<net::NextPiece> due;
+    {
+        std::lock_guard lock(core_->mutex);
+        for (auto& [tenant, subscribers] : core_->by_tenant) {
+            for (Subscriber* s : subscribers) {
+                if (s->waiting) due.push_back(std::exchange(s->waiting, nullptr));
             }
-            lock.unlock();
-            for (net::NextPiece& next : due) next(std::string(kHeartbeat), true);
-            due.clear();
-            lock.lock();
         }
-    });
+    }
+    for (net::NextPiece& next : due) next(std::string(kHeartbeat), true);
+}
+
+std::chrono::milliseconds LiveHub::heartbeat_interval() const {
+    return core_->options.heartbeat;
 }
 
 LiveHub::~LiveHub() {
@@ -196,10 +195,8 @@ net::AsyncBodyStream LiveHub::Subscribe(TenantId tenant) {
 
 void LiveHub::Close() {
     std::vector<net::NextPiece> waiting;
-    std::thread heartbeat;
     {
         std::lock_guard lock(core_->mutex);
-        heartbeat = std::move(heartbeat_);  // under the lock: concurrent Close() calls join it once
         if (!core_->closed) {
             core_->closed = true;
             for (auto& [tenant, subscribers] : core_->by_tenant) {
@@ -213,9 +210,7 @@ void LiveHub::Close() {
             core_->count = 0;
         }
     }
-    core_->closing.notify_all();
     for (net::NextPiece& next : waiting) next(std::string(), false);
-    if (heartbeat.joinable()) heartbeat.join();
 }
 
 std::size_t LiveHub::subscribers() const {

@@ -5,7 +5,8 @@
 // subscriber keeps only the newest sample per series until its stream pulls (a slow browser costs at most one
 // entry per series of its tenant, up to max_series_per_subscriber); a pull with nothing new waits until a Publish
 // or the heartbeat, whose comment line is also what ends the streams of vanished clients (the server notices a
-// dead client only when it writes).
+// dead client only when it writes). The hub has no thread: the Runtime's Scheduler calls Heartbeat() every
+// heartbeat_interval().
 //
 // Thread-safe. The streams may outlive the hub: after Close() (or the destructor) they end at their next pull.
 #pragma once
@@ -14,7 +15,6 @@
 #include <cstddef>
 #include <memory>
 #include <span>
-#include <thread>
 
 #include "core/ids.hpp"
 #include "net/http.hpp"
@@ -23,15 +23,15 @@
 namespace mh::web {
 
 struct LiveHubOptions {
-    std::chrono::milliseconds heartbeat{15000};
+    std::chrono::milliseconds heartbeat{15000};  // how often the owner should call Heartbeat()
     std::size_t max_subscribers = 1000;
     std::size_t max_series_per_subscriber = 10000;  // further series are dropped until the stream pulls
 };
 
 class LiveHub {
   public:
-    explicit LiveHub(LiveHubOptions options = {});  // starts the heartbeat thread
-    ~LiveHub();                                     // Close()
+    explicit LiveHub(LiveHubOptions options = {});
+    ~LiveHub();  // Close()
     LiveHub(const LiveHub&) = delete;
     LiveHub& operator=(const LiveHub&) = delete;
 
@@ -46,7 +46,11 @@ class LiveHub {
     // or the server destroys the stream function.
     net::AsyncBodyStream Subscribe(TenantId tenant);
 
-    // Ends every stream (more=false), refuses new ones and stops the heartbeat thread. Idempotent.
+    // Sends the keep-alive comment to every stream waiting for a piece. Quick; any thread.
+    void Heartbeat();
+    std::chrono::milliseconds heartbeat_interval() const;
+
+    // Ends every stream (more=false) and refuses new ones. Idempotent.
     void Close();
 
     std::size_t subscribers() const;
@@ -56,7 +60,6 @@ class LiveHub {
     struct Subscriber;
 
     std::shared_ptr<Core> core_;  // shared with the streams, which may outlive the hub
-    std::thread heartbeat_;
 };
 
 }  // namespace mh::web

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/thread_executor.hpp"
 #include "domain/access.hpp"
 #include "ingest/solarman/frame.hpp"
 #include "net/stream_server.hpp"
@@ -37,7 +38,7 @@ class CollectorTest : public ::testing::Test {
         options.checkpoint_interval_ms = 1'000'000'000;
         engine_ = *tsdb::Engine::Open(store_->chunks(), clock_, options);
         maps_ = *FieldMapCatalog::Load("");
-        collector_ = std::make_unique<SolarmanCollector>(store_->repositories(), *engine_, clock_, maps_);
+        collector_ = std::make_unique<SolarmanCollector>(store_->repositories(), *engine_, clock_, maps_, workers_);
         net::StreamOptions listen;
         listen.address = "127.0.0.1";
         server_ = std::move(*net::StreamServer::Start(listen, *collector_));
@@ -89,6 +90,7 @@ class CollectorTest : public ::testing::Test {
     store::Tenant tenant_;
     std::unique_ptr<tsdb::Engine> engine_;
     FieldMapCatalog maps_;
+    ThreadExecutor workers_{2, "collector"};  // the Runtime's pool in serve
     std::unique_ptr<SolarmanCollector> collector_;
     std::unique_ptr<net::StreamServer> server_;
     std::unique_ptr<sim::LoggerFrames> frames_;

@@ -89,14 +89,8 @@ std::string Event(const std::string& data) {
     return "event: samples\ndata: " + data + "\n\n";
 }
 
-LiveHubOptions NoHeartbeat() {
-    LiveHubOptions options;
-    options.heartbeat = std::chrono::hours(1);
-    return options;
-}
-
 TEST(LiveHubTest, TheFirstPieceIsTheRetryHintAtOnce) {
-    LiveHub hub(NoHeartbeat());
+    LiveHub hub;
     Puller puller(hub.Subscribe(kHome));
     auto piece = puller.PullNow();
     ASSERT_TRUE(piece);
@@ -106,7 +100,7 @@ TEST(LiveHubTest, TheFirstPieceIsTheRetryHintAtOnce) {
 }
 
 TEST(LiveHubTest, PublishedBeforeThePullCoalescesToTheNewestPerSeries) {
-    LiveHub hub(NoHeartbeat());
+    LiveHub hub;
     Puller puller = Started(hub, kHome);
     hub.Publish(kHome, std::vector<SeriesSample>{{kPower, kT0, 1.5}, {kEnergy, kT0, 10}, {kPower, kT0 + 1000, 2.5}});
     hub.Publish(kHome, std::vector<SeriesSample>{{kPower, kT0 + 2000, 3.5}});
@@ -118,7 +112,7 @@ TEST(LiveHubTest, PublishedBeforeThePullCoalescesToTheNewestPerSeries) {
 }
 
 TEST(LiveHubTest, APullWithNothingNewWaitsForThePublish) {
-    LiveHub hub(NoHeartbeat());
+    LiveHub hub;
     Puller puller = Started(hub, kHome);
     puller.Pull();
     EXPECT_FALSE(puller.Answered());
@@ -130,7 +124,7 @@ TEST(LiveHubTest, APullWithNothingNewWaitsForThePublish) {
 }
 
 TEST(LiveHubTest, OtherTenantsSamplesNeverArrive) {
-    LiveHub hub(NoHeartbeat());
+    LiveHub hub;
     Puller home = Started(hub, kHome);
     Puller other = Started(hub, kOther);
     home.Pull();
@@ -146,19 +140,22 @@ TEST(LiveHubTest, OtherTenantsSamplesNeverArrive) {
 }
 
 TEST(LiveHubTest, AWaitingPullGetsAHeartbeat) {
-    LiveHubOptions options;
-    options.heartbeat = 20ms;
-    LiveHub hub(options);
+    LiveHub hub;
     Puller puller = Started(hub, kHome);
+    Puller busy = Started(hub, kOther);
     puller.Pull();
+    hub.Heartbeat();
     auto piece = puller.Next();
     ASSERT_TRUE(piece);
     EXPECT_EQ(piece->data, ": keep-alive\n\n");
     EXPECT_TRUE(piece->more);
+    EXPECT_FALSE(busy.Answered());  // it asked for nothing, so it gets nothing
+    busy.Pull();
+    EXPECT_FALSE(busy.Answered());  // and a pull after the heartbeat waits for the next
 }
 
 TEST(LiveHubTest, CloseEndsEveryStreamAndRefusesNewOnes) {
-    LiveHub hub(NoHeartbeat());
+    LiveHub hub;
     Puller waiting = Started(hub, kHome);
     Puller busy = Started(hub, kOther);
     waiting.Pull();
@@ -176,7 +173,7 @@ TEST(LiveHubTest, CloseEndsEveryStreamAndRefusesNewOnes) {
 }
 
 TEST(LiveHubTest, SubscribersAreLimitedAndCountedDownWhenTheStreamDies) {
-    LiveHubOptions options = NoHeartbeat();
+    LiveHubOptions options;
     options.max_subscribers = 2;
     LiveHub hub(options);
     Puller first = Started(hub, kHome);
@@ -195,7 +192,7 @@ TEST(LiveHubTest, SubscribersAreLimitedAndCountedDownWhenTheStreamDies) {
 }
 
 TEST(LiveHubTest, SeriesBeyondTheLimitWaitForTheNextPull) {
-    LiveHubOptions options = NoHeartbeat();
+    LiveHubOptions options;
     options.max_series_per_subscriber = 1;
     LiveHub hub(options);
     Puller puller = Started(hub, kHome);
@@ -206,7 +203,7 @@ TEST(LiveHubTest, SeriesBeyondTheLimitWaitForTheNextPull) {
 }
 
 TEST(LiveHubTest, ValuesInEventsRoundTrip) {
-    LiveHub hub(NoHeartbeat());
+    LiveHub hub;
     Puller puller = Started(hub, kHome);
     const std::vector<double> values = {0.1,     1.0 / 3,  -2.5e-300, 123456789.123456789,
                                         5e-324,  1e21,     -0.0,      std::numeric_limits<double>::max(),

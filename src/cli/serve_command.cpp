@@ -313,7 +313,8 @@ int Serve(const Config& config, bool demo) {
         collect::PollersOptions poll_options;
         poll_options.interval = std::chrono::seconds(config.solarman.poll_interval_s);
         poll_options.rescan = std::chrono::seconds(config.solarman.poll_rescan_s);
-        pollers.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, poll_options);
+        pollers.emplace(runtime.store->repositories(), *runtime.engine, runtime.clock, *maps, *runtime.scheduler,
+                        poll_options);
         devices.AddListener([&pollers](const domain::DeviceChange& change) {
             for (const auto* serial : {&change.serial, &change.old_serial}) {
                 if (pollers && !serial->empty()) pollers->Forget(change.source, *serial);

@@ -1,4 +1,4 @@
-// SolarmanPoller: the pull-mode client (one connection, one request in flight) and RunPollLoop.
+// SolarmanPoller: the pull-mode client (one connection, one request in flight) and PollAndReport.
 //
 // I/O runs as Asio coroutines on the poller's private io_context, which PollOnce() runs in the calling thread
 // until the poll's coroutine ends. Timeouts are a watchdog timer that closes the socket, which aborts whatever
@@ -354,6 +354,10 @@ void SolarmanPoller::Stop() {
     asio::post(impl_->ioc, [impl = impl_.get()] { impl->Disconnect(); });
 }
 
+bool SolarmanPoller::stopped() const noexcept {
+    return impl_->stopped.load();
+}
+
 const PollerTarget& SolarmanPoller::target() const noexcept {
     return impl_->target;
 }
@@ -362,7 +366,7 @@ std::uint64_t SolarmanPoller::connects() const noexcept {
     return impl_->connects.load(std::memory_order_relaxed);
 }
 
-// ---- RunPollLoop -----------------------------------------------------------------------------------------------
+// ---- PollAndReport -----------------------------------------------------------------------------------------------
 
 namespace {
 
@@ -374,7 +378,7 @@ void LogFailure(const Error& error, PollStatus status) {
     }
 }
 
-void Deliver(const Result<DataReport>& result, Timestamp when, const PollLoopCallbacks& callbacks) {
+void Deliver(const Result<DataReport>& result, Timestamp when, const PollCallbacks& callbacks) {
     try {
         if (result) {
             if (callbacks.on_report) callbacks.on_report(*result, when);
@@ -387,33 +391,18 @@ void Deliver(const Result<DataReport>& result, Timestamp when, const PollLoopCal
             LogFailure(result.error(), status);
         }
     } catch (const std::exception& e) {
-        spdlog::error("solarman poll loop: a callback failed: {}", e.what());
+        spdlog::error("solarman poll: a callback failed: {}", e.what());
     } catch (...) {
-        spdlog::error("solarman poll loop: a callback failed");
+        spdlog::error("solarman poll: a callback failed");
     }
 }
 
 }  // namespace
 
-void RunPollLoop(SolarmanPoller& poller, const Clock& clock, std::chrono::milliseconds interval, std::stop_token stop,
-                 const PollLoopCallbacks& callbacks) {
-    using Steady = std::chrono::steady_clock;
-    const Steady::duration period = std::max(interval, std::chrono::milliseconds(1));
-    std::stop_callback interrupt(stop, [&poller] { poller.Stop(); });
-    std::mutex mutex;
-    std::condition_variable_any wake;
-    Steady::time_point next = Steady::now();
-    while (!stop.stop_requested()) {
-        const Result<DataReport> result = poller.PollOnce();
-        const Timestamp received = clock.Now();
-        if (!result && stop.stop_requested()) break;  // cut short by the stop: not a failure worth reporting
-        Deliver(result, received, callbacks);
-        next += period;
-        const Steady::time_point now = Steady::now();
-        if (next <= now) next += ((now - next) / period + 1) * period;  // skip the slots a slow poll missed
-        std::unique_lock lock(mutex);
-        wake.wait_until(lock, stop, next, [] { return false; });
-    }
+void PollAndReport(SolarmanPoller& poller, const Clock& clock, const PollCallbacks& callbacks) {
+    const Result<DataReport> result = poller.PollOnce();
+    if (!result && poller.stopped()) return;  // cut short by Stop(): not a failure worth reporting
+    Deliver(result, clock.Now(), callbacks);
 }
 
 }  // namespace mh::collect

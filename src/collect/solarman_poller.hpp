@@ -9,9 +9,9 @@
 // the logger has dropped it, the poll reconnects once and repeats the read.
 //
 // Synchronous by design: PollOnce() blocks the calling thread for at most about (blocks + 1) x timeout, and
-// runs I/O on the poller's own Asio io_context, so this header carries no Asio types and a scheduler calls
-// it like a function (RunPollLoop below, one thread per logger). A logger serves one request at a time anyway,
-// so there is no concurrency within a logger to gain from an async interface.
+// runs I/O on the poller's own Asio io_context in the calling thread, so this header carries no Asio types and a
+// scheduled job calls it like a function (PollAndReport below). A logger serves one request at a time anyway, so
+// there is no concurrency within a logger to gain from an async interface.
 //
 // Thread-safety: PollOnce() from one thread at a time; Stop() from any thread, at any time.
 #pragma once
@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <stop_token>
 #include <string>
 
 #include "core/clock.hpp"
@@ -92,6 +91,7 @@ class SolarmanPoller {
     // Ends the poll in progress promptly (it fails as kUnreachable, "stopped") and makes every later PollOnce()
     // fail at once. Idempotent.
     void Stop();
+    bool stopped() const noexcept;
 
     const PollerTarget& target() const noexcept;
     // Connections opened so far (a test and diagnostics figure: it grows when the logger drops connections).
@@ -105,7 +105,7 @@ class SolarmanPoller {
 
 // ---- Scheduling ----------------------------------------------------------------------------------------------
 
-struct PollLoopCallbacks {
+struct PollCallbacks {
     // A successful poll; `received` is the injected clock's time when the poll completed (what the samples
     // are stamped with: register reads carry no device time).
     std::function<void(const DataReport& report, Timestamp received)> on_report;
@@ -114,14 +114,8 @@ struct PollLoopCallbacks {
     std::function<void(const Error& error, PollStatus status, Timestamp when)> on_failure;
 };
 
-// Polls at once and then every `interval` until `stop` is requested, in the calling thread. The schedule is
-// kept on a steady clock from the first poll, so slow polls do not make it drift; a poll that overruns its
-// slot skips the slots it missed instead of polling back to back. A stop request wakes the wait and ends a
-// poll in progress (through poller.Stop(), so the poller is finished afterwards); the function then returns.
-// Exceptions from the callbacks are logged and the loop goes on.
-//
-//   std::jthread thread([&](std::stop_token stop) { RunPollLoop(*poller, clock, 60s, stop, callbacks); });
-void RunPollLoop(SolarmanPoller& poller, const Clock& clock, std::chrono::milliseconds interval, std::stop_token stop,
-                 const PollLoopCallbacks& callbacks);
+// One poll and its callbacks: what a scheduled job runs every interval. A poll cut short by poller.Stop() is not
+// reported. Exceptions from the callbacks are logged, not thrown.
+void PollAndReport(SolarmanPoller& poller, const Clock& clock, const PollCallbacks& callbacks);
 
 }  // namespace mh::collect

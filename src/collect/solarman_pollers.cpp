@@ -12,16 +12,13 @@ namespace mh::collect {
 
 struct SolarmanPollers::Running {
     std::string signature;  // what the poller was started with; a change restarts it
+    std::string job;        // its name on the scheduler
     std::unique_ptr<SolarmanPoller> poller;
-    std::jthread thread;
-
-    ~Running() {
-        thread.request_stop();
-        poller->Stop();
-    }
 };
 
 namespace {
+
+constexpr const char* kRescanJob = "solarman-poll-rescan";
 
 std::string Signature(const store::Device& d) {
     return d.serial + '\n' + d.poll_address + '\n' + d.model;
@@ -55,29 +52,26 @@ Result<PollerTarget> TargetOf(const store::Device& device, const FieldMapCatalog
 }  // namespace
 
 SolarmanPollers::SolarmanPollers(store::Repositories store, tsdb::Engine& engine, const Clock& clock,
-                                 const FieldMapCatalog& maps, PollersOptions options)
+                                 const FieldMapCatalog& maps, jobs::Scheduler& scheduler, PollersOptions options)
     : store_(store),
       engine_(engine),
       clock_(clock),
       maps_(maps),
+      scheduler_(scheduler),
       options_(std::move(options)),
       directory_(store, clock) {
-    scanner_ = std::jthread([this](std::stop_token stop) {
-        std::mutex wait_mutex;
-        std::condition_variable_any wake;
-        while (!stop.stop_requested()) {
-            Rescan();
-            std::unique_lock lock(wait_mutex);
-            wake.wait_for(lock, stop, options_.rescan, [] { return false; });
-        }
-    });
+    // Local: every instance keeps its own list of poll jobs; the jobs' leases decide who polls.
+    scheduler_.Add(jobs::JobSpec{kRescanJob, options_.rescan, options_.rescan, false, [this] { return Rescan(); }});
 }
 
 SolarmanPollers::~SolarmanPollers() {
-    scanner_.request_stop();
-    if (scanner_.joinable()) scanner_.join();
-    std::lock_guard lock(mutex_);
-    running_.clear();
+    scheduler_.Remove(kRescanJob);  // waits for a rescan in progress, so none starts pollers after this
+    std::map<std::int64_t, std::unique_ptr<Running>> running;
+    {
+        std::lock_guard lock(mutex_);
+        running.swap(running_);
+    }
+    for (auto& [id, poller] : running) StopPoller(*poller);
 }
 
 std::size_t SolarmanPollers::active() const {
@@ -85,26 +79,47 @@ std::size_t SolarmanPollers::active() const {
     return running_.size();
 }
 
-void SolarmanPollers::Rescan() {
+Status SolarmanPollers::Rescan() {
+    std::lock_guard rescan_lock(rescan_mutex_);
     std::map<std::int64_t, store::Device> wanted;
-    auto tenants = store_.tenants().ListTenants();
-    if (!tenants) return spdlog::warn("solarman pollers: cannot list tenants: {}", tenants.error().message);
-    for (const auto& tenant : *tenants) {
+    MH_ASSIGN_OR_RETURN(auto tenants, store_.tenants().ListTenants());
+    for (const auto& tenant : tenants) {
         auto devices = store_.devices().ListDevices(domain::Access::ForOperator(tenant.id));
         if (!devices) continue;
         for (auto& d : *devices) {
             if (d.source == "solarman" && !d.poll_address.empty()) wanted.emplace(d.id.value(), std::move(d));
         }
     }
-    std::lock_guard lock(mutex_);
-    std::erase_if(running_, [&](const auto& item) {
-        auto it = wanted.find(item.first);
-        return it == wanted.end() || Signature(it->second) != item.second->signature;
-    });
-    for (const auto& [id, device] : wanted) {
-        if (running_.contains(id)) continue;
-        if (auto started = StartPoller(device)) running_.emplace(id, std::move(started));
+    std::vector<std::unique_ptr<Running>> gone;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = running_.begin(); it != running_.end();) {
+            auto want = wanted.find(it->first);
+            if (want == wanted.end() || Signature(want->second) != it->second->signature) {
+                gone.push_back(std::move(it->second));
+                it = running_.erase(it);
+            } else {
+                ++it;
+            }
+        }
     }
+    for (auto& running : gone) StopPoller(*running);
+    for (const auto& [id, device] : wanted) {
+        {
+            std::lock_guard lock(mutex_);
+            if (running_.contains(id)) continue;
+        }
+        auto started = StartPoller(device);
+        if (!started) continue;
+        std::lock_guard lock(mutex_);
+        running_.emplace(id, std::move(started));
+    }
+    return Ok();
+}
+
+void SolarmanPollers::StopPoller(Running& running) {
+    running.poller->Stop();             // ends a poll in progress promptly
+    scheduler_.Remove(running.job);     // and waits for it
 }
 
 std::unique_ptr<SolarmanPollers::Running> SolarmanPollers::StartPoller(const store::Device& device) {
@@ -120,13 +135,14 @@ std::unique_ptr<SolarmanPollers::Running> SolarmanPollers::StartPoller(const sto
     }
     auto running = std::make_unique<Running>();
     running->signature = Signature(device);
+    running->job = "solarman-poll/" + std::to_string(device.id.value());
     running->poller = std::move(*poller);
     spdlog::info("solarman: polling logger {} at {} every {} s ({})", device.serial, device.poll_address,
                  options_.interval.count() / 1000, target->map.name);
-    PollLoopCallbacks callbacks;
+    PollCallbacks callbacks;
     callbacks.on_report = [this, known = std::make_shared<store::Device>(device),
                            cache = std::make_shared<SeriesCache>()](const DataReport& report, Timestamp received) {
-        store::Device& polled = *known;  // only this poller's thread touches it
+        store::Device& polled = *known;  // only this poller's job touches it, one run at a time
         const auto facts = FactsOf(report);
         if (auto updated = directory_.UpdateFacts(polled, facts); !updated) {
             spdlog::warn("solarman: cannot update '{}': {}", polled.name, updated.error().message);
@@ -141,9 +157,11 @@ std::unique_ptr<SolarmanPollers::Running> SolarmanPollers::StartPoller(const sto
             cache->ids.clear();
         }
     };
-    running->thread = std::jthread([this, poller = running->poller.get(), callbacks](std::stop_token stop) {
-        RunPollLoop(*poller, clock_, options_.interval, stop, callbacks);
-    });
+    scheduler_.Add(jobs::JobSpec{running->job, options_.interval, options_.interval, true,
+                                 [this, poller = running->poller.get(), callbacks]() -> Status {
+                                     PollAndReport(*poller, clock_, callbacks);
+                                     return Ok();  // a failed poll is logged by PollAndReport, not a failed job
+                                 }});
     return running;
 }
 

@@ -38,15 +38,17 @@ void Scheduler::Add(JobSpec spec) {
 }
 
 bool Scheduler::Remove(const std::string& name) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     const auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& job) { return job->spec.name == name; });
     if (it == jobs_.end()) return false;
-    if ((*it)->running) {
-        (*it)->removed = true;
-    } else {
-        if ((*it)->spec.leased) (void)leases_.Release((*it)->lease_name, holder_);
+    Job* job = it->get();
+    if (!job->running) {
+        if (job->spec.leased) (void)leases_.Release(job->lease_name, holder_);
         jobs_.erase(it);
+        return true;
     }
+    job->removed = true;  // Finish() drops it
+    idle_.wait(lock, [&] { return std::none_of(jobs_.begin(), jobs_.end(), [&](const auto& j) { return j.get() == job; }); });
     return true;
 }
 
@@ -68,7 +70,7 @@ void Scheduler::RunDue() {
                 }
                 continue;
             }
-            if (now < job->due || stopping_) continue;
+            if (now < job->due || stopping_ || job->removed) continue;
             if (job->spec.leased) {
                 auto taken = leases_.Acquire(job->lease_name, holder_, now, now + job->spec.lease);
                 if (!taken) {

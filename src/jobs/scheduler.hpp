@@ -54,7 +54,8 @@ class Scheduler {
 
     // At any time; the name must not be taken. The first run is due at once (the lease decides who takes it).
     void Add(JobSpec job);
-    // The job runs no more: a run in progress finishes and gives its lease up. False when no job has the name.
+    // The job runs no more: returns once a run in progress has finished (and given its lease up), so that what
+    // the job uses may go after it. False when no job has the name. Not from the job's own run.
     bool Remove(const std::string& name);
 
     // One pass: starts the due jobs whose lease this instance gets and renews the leases of running ones.

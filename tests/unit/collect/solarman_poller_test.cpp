@@ -568,7 +568,7 @@ struct Recorder {
         std::unique_lock lock(mutex);
         return changed.wait_for(lock, timeout, [&] { return times.size() >= count; });
     }
-    PollLoopCallbacks Callbacks() {
+    PollCallbacks Callbacks() {
         return {[this](const DataReport& r, Timestamp t) { Report(r, t); },
                 [this](const Error& e, PollStatus s, Timestamp t) { Failure(e, s, t); }};
     }
@@ -583,86 +583,68 @@ struct Recorder {
 
 const Timestamp kFakeNow = FromMillis(1'718'712'000'000);
 
-TEST(RunPollLoopTest, PollsEveryIntervalAndStampsWithTheInjectedClock) {
+TEST(PollAndReportTest, ReportsEachPollStampedWithTheInjectedClock) {
     auto logger = StartLogger(kMicroImage);
     auto poller = MakePoller(Target(*logger, "deye_micro_modbus"));
     FakeClock clock(kFakeNow);
     Recorder recorder;
-    const PollLoopCallbacks callbacks = recorder.Callbacks();
-    std::jthread loop([&](std::stop_token stop) { RunPollLoop(*poller, clock, 5ms, stop, callbacks); });
-    ASSERT_TRUE(recorder.WaitForEvents(3));
-    loop.request_stop();
-    loop.join();
+    const PollCallbacks callbacks = recorder.Callbacks();
+    PollAndReport(*poller, clock, callbacks);
+    clock.Advance(1min);
+    PollAndReport(*poller, clock, callbacks);
     std::lock_guard lock(recorder.mutex);
     EXPECT_THAT(recorder.failures, ::testing::IsEmpty());
-    for (const double power : recorder.powers) EXPECT_DOUBLE_EQ(power, 394.5);
-    for (const Timestamp t : recorder.times) EXPECT_EQ(t, kFakeNow);
+    EXPECT_THAT(recorder.powers, ::testing::ElementsAre(394.5, 394.5));
+    EXPECT_THAT(recorder.times, ::testing::ElementsAre(kFakeNow, kFakeNow + 1min));
+    EXPECT_EQ(poller->connects(), 1u);  // the connection is kept between polls
 }
 
-TEST(RunPollLoopTest, StopWakesTheWaitBetweenPolls) {
-    auto logger = StartLogger(kMicroImage);
-    auto poller = MakePoller(Target(*logger, "deye_micro_modbus"));
-    FakeClock clock(kFakeNow);
-    Recorder recorder;
-    const PollLoopCallbacks callbacks = recorder.Callbacks();
-    std::jthread loop([&](std::stop_token stop) { RunPollLoop(*poller, clock, 1h, stop, callbacks); });
-    ASSERT_TRUE(recorder.WaitForEvents(1));
-    const Steady::time_point start = Steady::now();
-    loop.request_stop();
-    loop.join();
-    EXPECT_LT(Steady::now() - start, 5s);
-    EXPECT_EQ(logger->requests(), 3u);  // one poll only
-}
-
-TEST(RunPollLoopTest, StopEndsAPollInProgressWithoutReportingIt) {
+TEST(PollAndReportTest, StopEndsAPollInProgressWithoutReportingIt) {
     LoggerQuirks quirks;
     quirks.silent = true;
     auto logger = StartLogger(kMicroImage, quirks);
     auto poller = MakePoller(Target(*logger, "deye_micro_modbus", 60s));
     FakeClock clock(kFakeNow);
     Recorder recorder;
-    const PollLoopCallbacks callbacks = recorder.Callbacks();
-    std::jthread loop([&](std::stop_token stop) { RunPollLoop(*poller, clock, 1h, stop, callbacks); });
+    const PollCallbacks callbacks = recorder.Callbacks();
+    std::thread poll([&] { PollAndReport(*poller, clock, callbacks); });
     ASSERT_TRUE(WaitFor([&] { return logger->requests() == 1; }));
     const Steady::time_point start = Steady::now();
-    loop.request_stop();
-    loop.join();
-    EXPECT_LT(Steady::now() - start, 5s);
+    poller->Stop();
+    poll.join();
+    EXPECT_LT(Steady::now() - start, 5s);  // not the 60 s read timeout
     std::lock_guard lock(recorder.mutex);
     EXPECT_THAT(recorder.times, ::testing::IsEmpty());
 }
 
-TEST(RunPollLoopTest, FailuresGoToTheFailureCallback) {
+TEST(PollAndReportTest, FailuresGoToTheFailureCallback) {
     LoggerQuirks quirks;
     quirks.inverter_asleep = true;
     auto logger = StartLogger(kMicroImage, quirks);
     auto poller = MakePoller(Target(*logger, "deye_micro_modbus"));
     FakeClock clock(kFakeNow);
     Recorder recorder;
-    const PollLoopCallbacks callbacks = recorder.Callbacks();
-    std::jthread loop([&](std::stop_token stop) { RunPollLoop(*poller, clock, 5ms, stop, callbacks); });
-    ASSERT_TRUE(recorder.WaitForEvents(2));
-    loop.request_stop();
-    loop.join();
+    PollAndReport(*poller, clock, recorder.Callbacks());
     std::lock_guard lock(recorder.mutex);
-    ASSERT_GE(recorder.failures.size(), 2u);
+    ASSERT_EQ(recorder.failures.size(), 1u);
     EXPECT_EQ(recorder.failures[0], PollStatus::kInverterAsleep);
     EXPECT_EQ(recorder.times[0], kFakeNow);
     EXPECT_THAT(recorder.powers, ::testing::IsEmpty());
 }
 
-TEST(RunPollLoopTest, AThrowingCallbackDoesNotEndTheLoop) {
+TEST(PollAndReportTest, AThrowingCallbackIsContained) {
     auto logger = StartLogger(kMicroImage);
     auto poller = MakePoller(Target(*logger, "deye_micro_modbus"));
     FakeClock clock(kFakeNow);
-    std::atomic<int> calls{0};
-    PollLoopCallbacks callbacks;
+    int calls = 0;
+    PollCallbacks callbacks;
     callbacks.on_report = [&](const DataReport&, Timestamp) {
         ++calls;
         throw std::runtime_error("callback bug");
     };
-    std::jthread loop([&](std::stop_token stop) { RunPollLoop(*poller, clock, 5ms, stop, callbacks); });
-    ASSERT_TRUE(WaitFor([&] { return calls.load() >= 2; }));
+    EXPECT_NO_THROW(PollAndReport(*poller, clock, callbacks));
+    EXPECT_NO_THROW(PollAndReport(*poller, clock, callbacks));
+    EXPECT_EQ(calls, 2);
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/thread_executor.hpp"
 #include "jobs/instance_lease.hpp"
@@ -153,6 +156,59 @@ TEST_F(JobsTest, TheSchedulerThreadRunsJobsAndStops) {
     clock_.Advance(10min);  // due again, but stopped: nothing runs
     a.RunDue();
     EXPECT_EQ(runs.load(), 2);
+}
+
+TEST_F(JobsTest, AJobAddedWhileRunningIsDueAtOnceAndARemovedOneNeverRunsAgain) {
+    std::atomic<int> runs_a{0}, runs_b{0};
+    Scheduler a(a_->leases(), clock_, inline_, "a");
+    Scheduler b(b_->leases(), clock_, inline_, "b");
+    a.Add(Counting(runs_a));
+    b.Add(Counting(runs_b));
+    a.RunDue();
+    ASSERT_EQ(runs_a, 1);
+    ASSERT_TRUE(a.Remove("purge"));
+    EXPECT_FALSE(a.Remove("purge"));
+    EXPECT_TRUE(a.stats().empty());
+    b.RunDue();
+    EXPECT_EQ(runs_b, 1);  // a gave its lease up on removal: b need not wait for its next due time
+    clock_.Advance(5min);
+    a.RunDue();
+    EXPECT_EQ(runs_a, 1);
+    a.Add(Counting(runs_a));  // a device registered again
+    a.RunDue();
+    EXPECT_EQ(runs_a, 1);  // due at once, but b holds the lease until its next run
+    EXPECT_EQ(a.stats().front().skipped, 1u);
+    clock_.Advance(5min);
+    a.RunDue();
+    EXPECT_EQ(runs_a, 2);
+}
+
+TEST_F(JobsTest, RemoveWaitsForTheRunInProgress) {
+    ThreadExecutor pool(1, "test");
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool release = false;
+    std::atomic<bool> started{false}, finished{false};
+    Scheduler a(a_->leases(), clock_, pool, "a");
+    a.Add(JobSpec{"poll", 1min, 1min, true, [&]() -> Status {
+                      started = true;
+                      std::unique_lock lock(mutex);
+                      cv.wait(lock, [&] { return release; });
+                      finished = true;
+                      return Ok();
+                  }});
+    a.RunDue();
+    ASSERT_TRUE(testing::WaitFor([&] { return started.load(); }));
+    std::thread releaser([&] {
+        std::lock_guard lock(mutex);
+        release = true;
+        cv.notify_all();
+    });
+    EXPECT_TRUE(a.Remove("poll"));
+    EXPECT_TRUE(finished.load());  // Remove returned only after the run
+    releaser.join();
+    EXPECT_TRUE(a.stats().empty());
+    EXPECT_TRUE(*b_->leases().Acquire("job/poll", "b", clock_.Now(), clock_.Now() + 1min));  // given up
 }
 
 }  // namespace

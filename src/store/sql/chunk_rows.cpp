@@ -126,26 +126,32 @@ Status SqlChunks::Write(const ChunkWrite& change, const CommitHooks& hooks) {
         reset->Reset().Bind(1, r.series.value()).Bind(2, r.from_ms);
         MH_RETURN_IF_ERROR(reset->Run());
     }
-    // Merge: a row with count 0 carries only interval gains (increase, integral) and leaves the rest alone.
+    // Merge: a row with count 0 carries only interval gains (increase, integral) and leaves the rest alone. The
+    // existing row's columns are qualified (PostgreSQL finds bare names ambiguous with excluded's).
     MH_ASSIGN_OR_RETURN(
         Statement * rollup,
         writer->Cached(Sql({"INSERT INTO rollups (", kRollupColumns,
                              ") SELECT id, tenant_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM series WHERE id = ? "
                              "ON CONFLICT (series_id, resolution, bucket) DO UPDATE SET "
-                             "min = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.min < min) "
-                             "THEN excluded.min ELSE min END, "
-                             "max = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.max > max) "
-                             "THEN excluded.max ELSE max END, "
-                             "first = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.first_ts < first_ts) "
-                             "THEN excluded.first ELSE first END, "
-                             "first_ts = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.first_ts < first_ts) "
-                             "THEN excluded.first_ts ELSE first_ts END, "
-                             "last = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.last_ts > last_ts) "
-                             "THEN excluded.last ELSE last END, "
-                             "last_ts = CASE WHEN excluded.count > 0 AND (count = 0 OR excluded.last_ts > last_ts) "
-                             "THEN excluded.last_ts ELSE last_ts END, "
-                             "count = count + excluded.count, sum = sum + excluded.sum, "
-                             "increase = increase + excluded.increase, integral = integral + excluded.integral"})));
+                             "min = CASE WHEN excluded.count > 0 AND (rollups.count = 0 OR excluded.min < rollups.min) "
+                             "THEN excluded.min ELSE rollups.min END, "
+                             "max = CASE WHEN excluded.count > 0 AND (rollups.count = 0 OR excluded.max > rollups.max) "
+                             "THEN excluded.max ELSE rollups.max END, "
+                             "first = CASE WHEN excluded.count > 0 AND "
+                             "(rollups.count = 0 OR excluded.first_ts < rollups.first_ts) "
+                             "THEN excluded.first ELSE rollups.first END, "
+                             "first_ts = CASE WHEN excluded.count > 0 AND "
+                             "(rollups.count = 0 OR excluded.first_ts < rollups.first_ts) "
+                             "THEN excluded.first_ts ELSE rollups.first_ts END, "
+                             "last = CASE WHEN excluded.count > 0 AND "
+                             "(rollups.count = 0 OR excluded.last_ts > rollups.last_ts) "
+                             "THEN excluded.last ELSE rollups.last END, "
+                             "last_ts = CASE WHEN excluded.count > 0 AND "
+                             "(rollups.count = 0 OR excluded.last_ts > rollups.last_ts) "
+                             "THEN excluded.last_ts ELSE rollups.last_ts END, "
+                             "count = rollups.count + excluded.count, sum = rollups.sum + excluded.sum, "
+                             "increase = rollups.increase + excluded.increase, "
+                             "integral = rollups.integral + excluded.integral"})));
     for (const auto& r : change.rollups) {
         rollup->Reset()
             .Bind(1, std::int64_t{r.resolution_s})

@@ -66,6 +66,11 @@ class Connection {
     virtual std::int64_t Changes() const = 0;
     // Starts a write transaction (SQLite: BEGIN IMMEDIATE, so that it never fails to upgrade later).
     virtual Status Begin() = 0;
+    // Serialises schema changes between processes sharing one database, held until UnlockSchema() and nestable
+    // (PostgreSQL: a session advisory lock, so two instances starting at once migrate once). SQLite needs none:
+    // its write transactions already exclude each other.
+    virtual Status LockSchema() { return Ok(); }
+    virtual Status UnlockSchema() { return Ok(); }
 };
 
 // A transaction on one connection, rolled back unless Commit() is reached.

@@ -2,10 +2,38 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 namespace mh::store::sql {
+
+namespace {
+
+// Holds the connection's schema lock for a scope.
+class SchemaLock {
+  public:
+    static Result<SchemaLock> Take(Connection& connection) {
+        MH_RETURN_IF_ERROR(connection.LockSchema());
+        return SchemaLock(&connection);
+    }
+    SchemaLock(SchemaLock&& other) noexcept : connection_(std::exchange(other.connection_, nullptr)) {}
+    SchemaLock(const SchemaLock&) = delete;
+    SchemaLock& operator=(const SchemaLock&) = delete;
+    SchemaLock& operator=(SchemaLock&&) = delete;
+    ~SchemaLock() {
+        if (connection_ != nullptr) (void)connection_->UnlockSchema();
+    }
+
+  private:
+    explicit SchemaLock(Connection* connection) : connection_(connection) {}
+    Connection* connection_;
+};
+
+}  // namespace
 
 Result<int> SchemaVersion(Connection& connection, bool read_only) {
     if (!read_only) {
+        // Under the lock: two PostgreSQL sessions creating the same table at once can both fail.
+        MH_ASSIGN_OR_RETURN(SchemaLock lock, SchemaLock::Take(connection));
         MH_RETURN_IF_ERROR(connection.Exec(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
             "applied_at BIGINT NOT NULL)"));
@@ -16,6 +44,8 @@ Result<int> SchemaVersion(Connection& connection, bool read_only) {
 }
 
 Result<int> Migrate(Connection& connection, std::span<const Migration> migrations, const Clock& clock) {
+    // Held from reading the version to the last migration, so another instance waits and then finds none left.
+    MH_ASSIGN_OR_RETURN(SchemaLock lock, SchemaLock::Take(connection));
     MH_ASSIGN_OR_RETURN(int current, SchemaVersion(connection, false));
     const int latest = migrations.empty() ? 0 : migrations.back().version;
     if (current > latest) {

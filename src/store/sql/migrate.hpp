@@ -21,7 +21,8 @@ struct Migration {
 // The version recorded in the database (0 for a new one); creates schema_migrations unless read-only.
 Result<int> SchemaVersion(Connection& connection, bool read_only);
 
-// Applies the missing migrations; returns how many ran.
+// Applies the missing migrations under the connection's schema lock (Connection::LockSchema); returns how many
+// ran.
 Result<int> Migrate(Connection& connection, std::span<const Migration> migrations, const Clock& clock);
 
 }  // namespace mh::store::sql

@@ -1,9 +1,12 @@
 // The storage conformance suite: every backend's repositories must pass it. The tests speak only the
 // interfaces of store/ (store::Database and its repositories); they are typed over backends that open one:
-// SQLite always, PostgreSQL joins when its implementation lands (one more Backend type here).
+// SQLite in a temp dir, and PostgreSQL in a new database per test on the binary's own server
+// (tests/postgres_server.hpp).
 #include <gtest/gtest.h>
 
 #include "domain/access.hpp"
+#include "postgres_server.hpp"
+#include "store/postgres/open.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/open.hpp"
@@ -17,6 +20,14 @@ using domain::Access;
 struct SqliteBackend {
     static Result<std::unique_ptr<Database>> Open(const std::string& dir, const Clock& clock, IdGenerator& ids) {
         MH_ASSIGN_OR_RETURN(auto database, sqlite::Open(dir + "/meterhub.db", clock, ids, {}));
+        return std::unique_ptr<Database>(std::move(database));
+    }
+};
+
+struct PostgresBackend {
+    static Result<std::unique_ptr<Database>> Open(const std::string&, const Clock& clock, IdGenerator& ids) {
+        MH_ASSIGN_OR_RETURN(std::string url, testing::PostgresServer::Instance().CreateDatabase());
+        MH_ASSIGN_OR_RETURN(auto database, postgres::Open(url, clock, ids, {}));
         return std::unique_ptr<Database>(std::move(database));
     }
 };
@@ -42,7 +53,7 @@ class StoreTest : public ::testing::Test {
     std::unique_ptr<Database> store_;
 };
 
-using Backends = ::testing::Types<SqliteBackend>;
+using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
 TYPED_TEST_SUITE(StoreTest, Backends);
 
 TYPED_TEST(StoreTest, MigrationsAreRecordedAndIdempotent) {

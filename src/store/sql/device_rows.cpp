@@ -104,22 +104,23 @@ Result<Series> SqlDevices::EnsureSeries(const TenantScope& scope, const NewSerie
     device->Reset();
     if (!found) return MakeError(Errc::kNotFound, "device not found");
 
-    auto existing = QueryOne(
-        *writer, Sql({"SELECT ", kSeriesColumns, " FROM series WHERE device_id = ? AND metric = ?"}),
-        [&](Statement& st) { st.Bind(1, s.device.value()).Bind(2, s.metric); }, &SeriesFrom, "series");
-    if (existing) {
-        if (existing->unit != s.unit || existing->kind != s.kind) {
+    const auto find_existing = [&]() -> Result<Series> {
+        auto existing = QueryOne(
+            *writer, Sql({"SELECT ", kSeriesColumns, " FROM series WHERE device_id = ? AND metric = ?"}),
+            [&](Statement& st) { st.Bind(1, s.device.value()).Bind(2, s.metric); }, &SeriesFrom, "series");
+        if (existing && (existing->unit != s.unit || existing->kind != s.kind)) {
             return MakeError(Errc::kAlreadyExists, "series '" + s.metric + "' exists with unit '" + existing->unit +
                                                        "' and kind " + SeriesKindName(existing->kind));
         }
         return existing;
-    }
-    if (existing.error().code != Errc::kNotFound) return std::move(existing).error();
+    };
+    auto existing = find_existing();
+    if (existing || existing.error().code != Errc::kNotFound) return existing;
 
     Series series{ids_.Next<SeriesId>(), scope.tenant(), s.device, s.metric, s.unit, s.kind};
     MH_ASSIGN_OR_RETURN(Statement * insert,
                         writer->Cached("INSERT INTO series (id, tenant_id, device_id, metric, unit, kind) "
-                                        "VALUES (?, ?, ?, ?, ?, ?)"));
+                                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, metric) DO NOTHING"));
     insert->Bind(1, series.id.value())
         .Bind(2, series.tenant.value())
         .Bind(3, series.device.value())
@@ -127,6 +128,8 @@ Result<Series> SqlDevices::EnsureSeries(const TenantScope& scope, const NewSerie
         .Bind(5, series.unit)
         .Bind(6, SeriesKindName(series.kind));
     MH_RETURN_IF_ERROR(insert->Run());
+    // Another writer created it between the read and the insert (on PostgreSQL writers run side by side).
+    if (writer->Changes() == 0) return find_existing();
     return series;
 }
 

@@ -4,6 +4,10 @@
 // (tests/postgres_server.hpp).
 #include <gtest/gtest.h>
 
+#include <latch>
+#include <thread>
+#include <vector>
+
 #include "domain/access.hpp"
 #include "postgres_server.hpp"
 #include "store/postgres/open.hpp"
@@ -132,6 +136,30 @@ TYPED_TEST(StoreTest, DevicesAndSeries) {
     ASSERT_TRUE(info);
     EXPECT_EQ(info->tenant, t.id);
     EXPECT_EQ(info->time_zone, "Europe/Berlin");
+}
+
+// Writers run side by side on PostgreSQL: callers racing to create one series all get that one series.
+TYPED_TEST(StoreTest, SeriesCreatedAtOnceAreOneSeries) {
+    auto t = this->MakeTenant("home");
+    const auto scope = Access::ForOperator(t.id);
+    auto d = *this->store_->devices().CreateDevice(scope, {"dev", "generic", "", "", ""});
+    constexpr int kCallers = 4;
+    std::vector<Result<Series>> results(kCallers, MakeError(Errc::kInternal, "not run"));
+    std::latch start(kCallers);
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kCallers; ++i) {
+        callers.emplace_back([&, i] {
+            start.arrive_and_wait();
+            results[static_cast<std::size_t>(i)] =
+                this->store_->devices().EnsureSeries(scope, {d.id, "energy", "Wh", SeriesKind::kCounter});
+        });
+    }
+    for (auto& caller : callers) caller.join();
+    for (const auto& result : results) {
+        ASSERT_TRUE(result) << result.error().message;
+        EXPECT_EQ(result->id, results[0]->id);
+    }
+    EXPECT_EQ(this->store_->devices().ListSeries(scope, d.id)->size(), 1u);
 }
 
 TYPED_TEST(StoreTest, DeviceEditsChangeOnlyWhatTheyName) {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "core/config.hpp"
+#include "cli/config.hpp"
 #include "core/result.hpp"
 
 namespace mh::cli {

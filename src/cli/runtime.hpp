@@ -3,8 +3,8 @@
 
 #include <memory>
 
+#include "cli/config.hpp"
 #include "core/clock.hpp"
-#include "core/config.hpp"
 #include "core/ids.hpp"
 #include "jobs/instance_lease.hpp"
 #include "store/database.hpp"

@@ -17,10 +17,10 @@ run: release
 	@mkdir -p $(DATA)
 	./build/release/meterhub serve --demo --set storage.path=$(DATA)/meterhub.db
 
-## make test: install, build, run every test through CTest
+## make test: install, build (the benchmarks too, so that they keep compiling), run every test through CTest
 test:
 	@scripts/setup test
-	@cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_BUILD_TESTS=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_BUILD_TESTS=ON -DMH_BUILD_BENCH=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build/test -j $(JOBS)
 	@cd build/test && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@tests/fuzz/run

@@ -51,7 +51,7 @@ double PeakRssMib() {
     const auto opened = SteadyClock::now();
     tsdb::EngineOptions options = RecoveryOptions();
     options.log_dir = dir / "meterhub.db-log";
-    auto engine = Must(tsdb::Engine::Open(*store, clock, options), "open engine");
+    auto engine = Must(tsdb::Engine::Open(store->chunks(), clock, options), "open engine");
     const auto recovered = SteadyClock::now();
     fmt::print("{} {} {} {}\n", Seconds(opened - start), Seconds(recovered - opened), engine->stats().replayed_samples,
                PeakRssMib());

@@ -67,6 +67,7 @@ int Main(int argc, char** argv) {
     Action action;
     AddServeCommand(app, action);
     AddAdminCommands(app, action);
+    AddConfigCommands(app, action);
     AddDataCommands(app, action);
     AddSimCommands(app, action);
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "core/config.hpp"
+#include "cli/config.hpp"
 #include "core/result.hpp"
 
 namespace mh::cli {
@@ -17,6 +17,7 @@ using Action = std::function<int(const Config&)>;
 
 // Each registers its subcommands under `app`; the chosen one stores its action in `action`.
 void AddAdminCommands(CLI::App& app, Action& action);       // db, tenant, user, device, series
+void AddConfigCommands(CLI::App& app, Action& action);      // config keys
 void AddDataCommands(CLI::App& app, Action& action);        // query, export, purge
 void AddServeCommand(CLI::App& app, Action& action);        // serve
 void AddSimCommands(CLI::App& app, Action& action);         // sim

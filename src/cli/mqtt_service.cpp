@@ -4,11 +4,11 @@
 
 namespace mh::cli {
 
-std::string MqttClientId(const MqttConfig& config, std::uint32_t instance) {
+std::string MqttClientId(const net::MqttConfig& config, std::uint32_t instance) {
     return config.client_id.empty() ? "meterhub-" + std::to_string(instance) : config.client_id;
 }
 
-net::MqttOptions MqttOptionsFrom(const MqttConfig& config, std::uint32_t instance) {
+net::MqttOptions MqttOptionsFrom(const net::MqttConfig& config, std::uint32_t instance) {
     net::MqttOptions o;
     o.host = config.host;
     o.port = static_cast<std::uint16_t>(config.port);

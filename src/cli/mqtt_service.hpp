@@ -11,7 +11,7 @@
 #include <string>
 
 #include "api/api.hpp"
-#include "core/config.hpp"
+#include "cli/config.hpp"
 #include "core/thread_executor.hpp"
 #include "net/mqtt_client.hpp"
 
@@ -19,8 +19,8 @@ namespace mh::cli {
 
 // "meterhub-<instance>" unless mqtt.client_id names one. `instance` is this process's instance number (today the
 // IdGenerator's node); two instances must not share a client id: the broker would drop one for the other.
-std::string MqttClientId(const MqttConfig& config, std::uint32_t instance);
-net::MqttOptions MqttOptionsFrom(const MqttConfig& config, std::uint32_t instance);
+std::string MqttClientId(const net::MqttConfig& config, std::uint32_t instance);
+net::MqttOptions MqttOptionsFrom(const net::MqttConfig& config, std::uint32_t instance);
 
 class MqttService {
   public:

@@ -6,10 +6,10 @@
 #include <memory>
 
 #include "api/api.hpp"
+#include "cli/config.hpp"
 #include "cli/mqtt_service.hpp"
 #include "cli/runtime.hpp"
 #include "collect/opendtu_mqtt.hpp"
-#include "core/config.hpp"
 
 namespace mh::cli {
 

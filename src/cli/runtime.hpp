@@ -7,8 +7,8 @@
 
 #include <memory>
 
+#include "cli/config.hpp"
 #include "core/clock.hpp"
-#include "core/config.hpp"
 #include "core/ids.hpp"
 #include "core/thread_executor.hpp"
 #include "jobs/instance_lease.hpp"

@@ -244,16 +244,9 @@ int Serve(const Config& config, bool demo) {
     std::unique_ptr<net::MailOutbox> outbox;
     if (!config.mail.host.empty()) {
         net::OutboxOptions mail_options;
-        mail_options.smtp.host = config.mail.host;
-        mail_options.smtp.port = static_cast<std::uint16_t>(config.mail.port);
-        mail_options.smtp.security = net::ParseMailSecurity(config.mail.security).value();  // validated
-        mail_options.smtp.username = config.mail.username;
-        mail_options.smtp.password = config.mail.password;
-        mail_options.smtp.ca_file = config.mail.ca_file;
-        mail_options.smtp.timeout = std::chrono::seconds(config.mail.timeout_s);
-        if (!config.mail.ca_file.empty() && ::access(config.mail.ca_file.c_str(), R_OK) != 0) {
-            return Fail("config: mail.ca_file " + config.mail.ca_file + " cannot be read");
-        }
+        auto smtp = net::SmtpOptionsFrom(config.mail);  // also checks that mail.ca_file can be read
+        if (!smtp) return Fail(smtp.error());
+        mail_options.smtp = std::move(*smtp);
         outbox = std::make_unique<net::MailOutbox>(mail_options, runtime.clock);
         spdlog::info("e-mails go through {}:{} (security {}{})", config.mail.host, config.mail.port,
                      config.mail.security, config.mail.username.empty() ? ", no login" : ", login");

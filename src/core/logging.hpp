@@ -3,7 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/config.hpp"
+#include "core/log_config.hpp"
 
 namespace mh {
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "net/curl_support.hpp"
+#include "net/mail_config.hpp"
 
 namespace mh::net {
 namespace {
@@ -18,26 +19,6 @@ constexpr std::size_t kMaxReplyBytes = 512;  // of the server reply kept for an 
 
 bool HasLineBreak(const std::string& s) {
     return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos;
-}
-
-bool IsAddress(std::string_view address) {
-    const auto at = address.find('@');
-    return at != std::string_view::npos && at > 0 && at + 1 < address.size() && address.size() <= 254 &&
-           std::none_of(address.begin(), address.end(), [](char c) {
-               return static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == 0x7f;
-           });
-}
-
-bool IsHost(std::string_view host) {
-    if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-    if (host.empty() || host.size() > 253) return false;
-    if (std::count(host.begin(), host.end(), ':') >= 2) {  // IPv6: hex digits, colons, maybe a dotted IPv4 tail
-        return std::all_of(host.begin(), host.end(), [](char c) {
-            return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-        });
-    }
-    return std::all_of(host.begin(), host.end(),
-                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-'; });
 }
 
 std::string Base64(std::string_view bytes) {
@@ -195,10 +176,11 @@ Status SendMail(const SmtpOptions& options, const MailMessage& message, Timestam
     for (const auto* field : {&message.from, &message.to, &message.subject, &message.from_name}) {
         if (HasLineBreak(*field)) return MakeError(Errc::kInvalidArgument, "smtp: line break in a mail header");
     }
-    if (!IsAddress(message.to) || !IsAddress(message.from)) {
+    if (!IsMailAddress(message.to) || !IsMailAddress(message.from)) {
         return MakeError(Errc::kInvalidArgument, "smtp: sender and recipient must be e-mail addresses");
     }
-    if (!IsHost(options.host) || HasLineBreak(options.helo_name) || options.helo_name.find('/') != std::string::npos) {
+    if (!IsMailHost(options.host) || HasLineBreak(options.helo_name) ||
+        options.helo_name.find('/') != std::string::npos) {
         return MakeError(Errc::kInvalidArgument, "smtp: '" + options.host + "' is not a host name");
     }
     std::mt19937_64 random(std::random_device{}());

@@ -1,11 +1,11 @@
-#include "core/config.hpp"
+#include "cli/config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-namespace mh {
+namespace mh::cli {
 namespace {
 
 class ConfigTest : public ::testing::Test {
@@ -190,5 +190,118 @@ TEST_F(ConfigTest, ExampleFileListsEveryKeyAtItsDefault) {
     }
 }
 
+// The keys (and so the environment variables) are the ones meterhub has always read, in the order of the example
+// file; a module's section moving between folders must not rename one.
+TEST_F(ConfigTest, TheKeysAreTheSameAsBeforeAndEachSaysWhatItIs) {
+    const std::vector<std::string> expected = {"storage.path",
+                                               "http.address",
+                                               "http.port",
+                                               "http.threads",
+                                               "http.body_limit_kb",
+                                               "http.header_timeout_ms",
+                                               "http.idle_timeout_s",
+                                               "http.max_connections",
+                                               "http.public_url",
+                                               "auth.jwt_secret",
+                                               "auth.token_lifetime_s",
+                                               "auth.login_attempts_per_minute",
+                                               "auth.api_requests_per_minute",
+                                               "auth.cookie_secure",
+                                               "solarman.enabled",
+                                               "solarman.address",
+                                               "solarman.port",
+                                               "solarman.idle_timeout_s",
+                                               "solarman.max_connections",
+                                               "solarman.max_buffer_kb",
+                                               "solarman.maps_dir",
+                                               "solarman.poll_interval_s",
+                                               "solarman.poll_rescan_s",
+                                               "mqtt.host",
+                                               "mqtt.port",
+                                               "mqtt.client_id",
+                                               "mqtt.username",
+                                               "mqtt.password",
+                                               "mqtt.keepalive_s",
+                                               "mqtt.reconnect_max_s",
+                                               "mqtt.tls",
+                                               "mqtt.ca_file",
+                                               "mqtt.cert_file",
+                                               "mqtt.key_file",
+                                               "mqtt.share_group",
+                                               "mqtt.max_pending",
+                                               "opendtu.mqtt",
+                                               "opendtu.base_topic",
+                                               "mail.host",
+                                               "mail.port",
+                                               "mail.security",
+                                               "mail.username",
+                                               "mail.password",
+                                               "mail.from",
+                                               "mail.from_name",
+                                               "mail.ca_file",
+                                               "mail.timeout_s",
+                                               "tsdb.checkpoint_interval_s",
+                                               "tsdb.checkpoint_log_mb",
+                                               "tsdb.max_queue_samples",
+                                               "tsdb.chunk_samples",
+                                               "tsdb.gap_cap_s",
+                                               "tsdb.max_future_s",
+                                               "tsdb.sync",
+                                               "retention.default_raw_days",
+                                               "retention.purge_interval_s",
+                                               "log.level",
+                                               "log.format",
+                                               "demo.interval_s"};
+    std::vector<std::string> keys;
+    for (const auto& key : ConfigKeys()) {
+        keys.push_back(key.key);
+        EXPECT_FALSE(key.description.empty()) << key.key;
+        EXPECT_LE(key.description.size(), 100u) << key.key << ": one short line";
+        EXPECT_EQ(key.description.find('\n'), std::string::npos) << key.key;
+    }
+    EXPECT_EQ(keys, expected);
+}
+
+// LoadConfig runs every module's Validate(): one value each module refuses, named in the error.
+TEST_F(ConfigTest, EverySectionIsValidatedOnLoad) {
+    for (const std::string bad :
+         {"storage.path=", "http.port=70000", "auth.token_lifetime_s=1", "solarman.max_buffer_kb=1", "mqtt.port=0",
+          "opendtu.base_topic=a/#", "mail.timeout_s=0", "tsdb.chunk_samples=1", "retention.purge_interval_s=1",
+          "log.level=loud", "demo.interval_s=0"}) {
+        auto config = LoadConfig({"", {}, {bad}});
+        ASSERT_FALSE(config) << bad;
+        const std::string key = bad.substr(0, bad.find('='));
+        EXPECT_NE(config.error().message.find("config: " + key), std::string::npos) << config.error().message;
+    }
+}
+
+// Serve hands the mail section to the SMTP client through the mail module's one mapping.
+TEST_F(ConfigTest, TheMailSectionMapsOntoTheSmtpClientsOptions) {
+    auto config = LoadConfig({"",
+                              {},
+                              {"mail.host=smtp.example.com", "mail.security=tls", "mail.port=465", "mail.username=u",
+                               "mail.password=p", "mail.timeout_s=12"}});
+    ASSERT_TRUE(config) << config.error().message;
+    auto smtp = net::SmtpOptionsFrom(config->mail);
+    ASSERT_TRUE(smtp) << smtp.error().message;
+    EXPECT_EQ(smtp->host, "smtp.example.com");
+    EXPECT_EQ(smtp->port, 465);
+    EXPECT_EQ(smtp->security, net::MailSecurity::kTls);
+    EXPECT_EQ(smtp->username, "u");
+    EXPECT_EQ(smtp->timeout, std::chrono::seconds(12));
+}
+
+// `meterhub config keys` prints a file that loads as it is, at the defaults, with a section per module.
+TEST_F(ConfigTest, TheKeysCommandPrintsALoadableFileOfTheDefaults) {
+    const std::string text = KeysAsToml(ConfigKeys());
+    EXPECT_EQ(text.rfind("[storage]\npath = \"data/meterhub.db\"  # ", 0), 0u) << text.substr(0, 80);
+    EXPECT_NE(text.find("\n[mail]\nhost = \"\"  # "), std::string::npos);
+    auto config = LoadConfig({Write(text), {}, {}});
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_TRUE(config->warnings.empty());
+    EXPECT_EQ(config->mail.port, 587);
+    EXPECT_EQ(config->http.public_url, "http://localhost:8080");
+}
+
 }  // namespace
-}  // namespace mh
+}  // namespace mh::cli

@@ -1,0 +1,22 @@
+// StorageConfig: the [storage] section, where the database lives. A plain value; see core/config_section.hpp for
+// how a section is described and loaded.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/config_section.hpp"
+#include "core/result.hpp"
+
+namespace mh::store {
+
+struct StorageConfig {
+    static constexpr std::string_view kSection = "storage";
+
+    std::string path = "data/meterhub.db";  // SQLite file; the sample log lives beside it in <path>-log/
+
+    void Describe(config::Section& section);
+    Status Validate() const;
+};
+
+}  // namespace mh::store

@@ -1,9 +1,11 @@
-// A real PostgreSQL 15 for tests: one server per test binary, started on first use on a free loopback port in a
-// temp dir, stopped (`pg_ctl stop -m fast`) and removed when the binary exits. Each test takes a new empty
-// database from CreateDatabase(), so tests are independent.
+// A real PostgreSQL 15 for tests. Under CTest, the run's one server (tests/servers/postgres.sh, a fixture: the
+// MH_TEST_POSTGRES_STATE file says its port); a binary run by hand starts its own on first use, on a free loopback
+// port in a temp dir, and stops (`pg_ctl stop -m fast`) and removes it when it exits. Each test takes a new empty
+// database from CreateDatabase() (named after the process, so binaries sharing the server never collide), so
+// tests are independent.
 //
 // PostgreSQL refuses to run as root, and CI runs as root: then initdb, postgres and pg_ctl run as the `postgres`
-// system user (Debian's postgresql package creates it) through runuser, and the temp dir is handed to it. The
+// system user (Debian's postgresql package creates it) through runuser, and the temp dir is handed to it. An own
 // server runs in the foreground as our child (not daemonised by `pg_ctl start`) with a parent-death signal, so it
 // dies with the test process even when that crashes, like the brokers of process.hpp; SIGTERM because runuser
 // passes that on to postgres. A missing PostgreSQL installation is a loud failure of every test that asks for a
@@ -20,6 +22,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -48,7 +51,8 @@ class PostgresServer {
     // A new, empty database owned by the superuser; returns its postgresql:// URL.
     Result<std::string> CreateDatabase() {
         if (!started_) return MakeError(Errc::kUnavailable, error_);
-        const std::string name = "mh_test_" + std::to_string(next_database_++);
+        const std::string name =
+            "mh_test_" + std::to_string(getpid()) + "_" + std::to_string(next_database_++);
         PGconn* conn = PQconnectdb(Url("postgres").c_str());
         PGresult* result = PQexec(conn, ("CREATE DATABASE " + name).c_str());
         const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
@@ -65,7 +69,7 @@ class PostgresServer {
     std::uint16_t port() const { return port_; }
 
     ~PostgresServer() {
-        if (pid_ <= 0) return;
+        if (pid_ <= 0) return;  // not ours, or not running
         RunTool({std::string(kPostgresBinDir) + "/pg_ctl", "stop", "-D", data_, "-m", "fast", "-w"});
         waitpid(pid_, nullptr, 0);
     }
@@ -73,7 +77,32 @@ class PostgresServer {
     PostgresServer& operator=(const PostgresServer&) = delete;
 
   private:
-    PostgresServer() : port_(FreeLoopbackPort()), data_(dir_.File("data")) {
+    PostgresServer() {
+        if (const char* state = std::getenv("MH_TEST_POSTGRES_STATE")) {
+            UseShared(state);
+        } else {
+            StartOwn();
+        }
+    }
+
+    // The run's server: its port from the state file postgres.sh wrote.
+    void UseShared(const std::string& state) {
+        std::ifstream in(state);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.rfind("port=", 0) == 0) port_ = static_cast<std::uint16_t>(std::stoi(line.substr(5)));
+        }
+        if (port_ == 0) {
+            error_ = "no PostgreSQL for this run: " + state + " says no port (did the postgres_start test fail?)";
+            return;
+        }
+        started_ = PQping(Url("postgres").c_str()) == PQPING_OK;
+        if (!started_) error_ = "the run's PostgreSQL on port " + std::to_string(port_) + " does not answer";
+    }
+
+    void StartOwn() {
+        port_ = FreeLoopbackPort();
+        data_ = dir_.File("data");
         const std::string initdb = std::string(kPostgresBinDir) + "/initdb";
         if (access(initdb.c_str(), X_OK) != 0) {
             error_ = "no PostgreSQL at " + std::string(kPostgresBinDir) + " (install postgresql: scripts/setup test)";
@@ -153,7 +182,7 @@ class PostgresServer {
     }
 
     TempDir dir_;
-    std::uint16_t port_;
+    std::uint16_t port_ = 0;
     std::string data_;
     bool as_postgres_ = false;
     bool started_ = false;

@@ -25,7 +25,7 @@
 #include "web/site.hpp"
 #include "domain/devices.hpp"
 #include "store/sqlite/open.hpp"
-#include "tsdb/engine.hpp"
+#include "tsdb/local_engine.hpp"
 
 namespace mh {
 namespace {
@@ -92,7 +92,7 @@ int Run(int reps) {
     tsdb::EngineOptions options;
     options.log_dir = dir / "m.db-log";
     options.checkpoint_interval_ms = 1'000'000'000'000;
-    auto engine = tsdb::Engine::Open((*store)->chunks(), clock, options);
+    auto engine = tsdb::LocalEngine::Open((*store)->chunks(), clock, options);
     Must(engine, "engine");
 
     const auto load_start = std::chrono::steady_clock::now();

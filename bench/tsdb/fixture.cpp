@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "sqlite_baseline.hpp"
+#include "tsdb/local_engine.hpp"
 
 namespace mh::bench {
 
@@ -33,7 +34,7 @@ double Fixture::AddSeries(std::size_t count, std::size_t per_device) {
 
 std::unique_ptr<tsdb::Engine> Fixture::OpenEngine(tsdb::EngineOptions options) {
     options.log_dir = log_dir();
-    return Must(tsdb::Engine::Open(store_->chunks(), clock_, std::move(options)), "open engine");
+    return Must(tsdb::LocalEngine::Open(store_->chunks(), clock_, std::move(options)), "open engine");
 }
 
 void ReportDisk(Context& ctx, Fixture& fx, const std::string& key, const std::string& what, std::int64_t samples) {

@@ -19,7 +19,7 @@
 #include "fixture.hpp"
 #include "ingest.hpp"
 #include "store/sqlite/open.hpp"
-#include "tsdb/engine.hpp"
+#include "tsdb/local_engine.hpp"
 
 namespace mh::bench {
 namespace {
@@ -51,7 +51,7 @@ double PeakRssMib() {
     const auto opened = SteadyClock::now();
     tsdb::EngineOptions options = RecoveryOptions();
     options.log_dir = dir / "meterhub.db-log";
-    auto engine = Must(tsdb::Engine::Open(store->chunks(), clock, options), "open engine");
+    auto engine = Must(tsdb::LocalEngine::Open(store->chunks(), clock, options), "open engine");
     const auto recovered = SteadyClock::now();
     fmt::print("{} {} {} {}\n", Seconds(opened - start), Seconds(recovered - opened), engine->stats().replayed_samples,
                PeakRssMib());
@@ -94,7 +94,7 @@ void RunRecoveryPart(Context& ctx, const fs::path& root) {
     const std::size_t series_count = 1000;
     const std::int64_t steps = o.Scaled(10'000, 2);
     const std::int64_t last_ts = kT0 + steps * kMinuteMs;
-    fmt::print("\n[recovery] {} series x {} random doubles, left in the log, then Engine::Open\n",
+    fmt::print("\n[recovery] {} series x {} random doubles, left in the log, then LocalEngine::Open\n",
                Report::Number(static_cast<double>(series_count)), Report::Number(static_cast<double>(steps)));
     Fixture fx(root, "recovery", last_ts + kHourMs);
     fx.AddSeries(series_count, 50);
@@ -140,11 +140,11 @@ void RunRecoveryPart(Context& ctx, const fs::path& root) {
     const std::string n = Report::Number(static_cast<double>(samples));
     const auto cold = RecoverInChild(fx.dir(), last_ts + kHourMs, samples);
     ctx.report.AddTarget("recovery.cold_s",
-                         fmt::format("recovery: Engine::Open, fresh process, {} samples in the log (not cached)", n),
+                         fmt::format("recovery: LocalEngine::Open, fresh process, {} samples in the log (not cached)", n),
                          cold.engine_s, "s", 5.0, false);
     const auto warm = RecoverInChild(fx.dir(), last_ts + kHourMs, samples);
     ctx.report.AddTarget("recovery.warm_s",
-                         fmt::format("recovery: Engine::Open, fresh process, {} samples in the log (cached)", n),
+                         fmt::format("recovery: LocalEngine::Open, fresh process, {} samples in the log (cached)", n),
                          warm.engine_s, "s", 5.0, false);
     ctx.report.Add("recovery.store_open_s", "recovery: SqliteStore::Open before it (cached)", warm.store_s, "s");
     ctx.report.Add("recovery.replay_samples_per_s", "recovery: replay rate (not cached)",

@@ -1,4 +1,4 @@
-// Part (e), recovery, with (c) for random doubles: samples left in the sample log, then Engine::Open replays them
+// Part (e), recovery, with (c) for random doubles: samples left in the sample log, then LocalEngine::Open replays them
 // in a fresh process. The parent (RunRecoveryPart) starts this same executable as
 // `tsdb_bench --internal-recover=DIR --internal-now=MS`, which main() hands to RecoverChild.
 #pragma once
@@ -14,7 +14,7 @@ namespace mh::bench {
 // "<store open s> <engine open s> <replayed samples> <peak RSS MiB>" and exits without tearing anything down.
 [[noreturn]] void RecoverChild(const fs::path& dir, std::int64_t now_ms);
 
-// (e) + (c, random doubles): samples left in the log, then Engine::Open replays them.
+// (e) + (c, random doubles): samples left in the log, then LocalEngine::Open replays them.
 void RunRecoveryPart(Context& ctx, const fs::path& root);
 
 }  // namespace mh::bench

@@ -1,11 +1,22 @@
 #include "cli/runtime.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <thread>
 
+#include "store/postgres/open.hpp"
+#include "store/postgres/sample_journal.hpp"
 #include "store/sqlite/open.hpp"
+#include "tsdb/local_engine.hpp"
+#include "tsdb/shared_engine.hpp"
 
 namespace mh::cli {
+namespace {
+
+constexpr std::int64_t kCompactionMarginMs = 60'000;
+
+}  // namespace
 
 tsdb::EngineOptions EngineOptionsFrom(const Config& config, bool read_only) {
     tsdb::EngineOptions o;
@@ -26,10 +37,19 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config, bool read_only) {
     runtime->config = std::move(config);
     // The node number is leased below, once the store is open: the migrations make no ids.
     runtime->ids = std::make_unique<IdGenerator>(runtime->clock, 0);
-    store::sqlite::OpenOptions options;
-    options.read_only = read_only;
-    MH_ASSIGN_OR_RETURN(runtime->store, store::sqlite::Open(runtime->config.storage.path, runtime->clock,
-                                                                         *runtime->ids, options));
+    const store::StorageConfig& storage = runtime->config.storage;
+    if (storage.url.empty()) {
+        store::sqlite::OpenOptions options;
+        options.read_only = read_only;
+        MH_ASSIGN_OR_RETURN(runtime->store, store::sqlite::Open(storage.path, runtime->clock, *runtime->ids, options));
+    } else {
+        store::postgres::OpenOptions options;
+        options.read_only = read_only;
+        options.max_connections = static_cast<int>(storage.max_connections);
+        MH_ASSIGN_OR_RETURN(auto database, store::postgres::Open(storage.url, runtime->clock, *runtime->ids, options));
+        runtime->journal = std::make_unique<store::postgres::PostgresJournal>(database->pool());
+        runtime->store = std::move(database);
+    }
     if (!read_only) {
         MH_ASSIGN_OR_RETURN(runtime->instance,
                             jobs::InstanceLease::Acquire(runtime->store->leases(), runtime->clock,
@@ -40,8 +60,29 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config, bool read_only) {
 }
 
 Status Runtime::OpenEngine(bool read_only) {
-    MH_ASSIGN_OR_RETURN(engine, tsdb::Engine::Open(store->chunks(), clock, EngineOptionsFrom(config, read_only)));
+    if (journal) {
+        MH_ASSIGN_OR_RETURN(engine, tsdb::SharedEngine::Open(store->chunks(), *journal, clock,
+                                                             EngineOptionsFrom(config, read_only)));
+    } else {
+        MH_ASSIGN_OR_RETURN(engine,
+                            tsdb::LocalEngine::Open(store->chunks(), clock, EngineOptionsFrom(config, read_only)));
+    }
     return Ok();
+}
+
+std::optional<jobs::JobSpec> Runtime::CompactionJob() {
+    auto* shared = dynamic_cast<tsdb::SharedEngine*>(engine.get());
+    if (shared == nullptr) return std::nullopt;
+    const auto interval = std::chrono::seconds(config.tsdb.checkpoint_interval_s);
+    return jobs::JobSpec{"tsdb-compact", interval, interval * 4, true, [this, shared]() -> Status {
+                             // A minute's margin: samples a little late still arrive in order.
+                             const std::int64_t before = ToMillis(clock.Now()) - kCompactionMarginMs;
+                             MH_ASSIGN_OR_RETURN(auto done, shared->Compact(before));
+                             if (done.samples > 0) {
+                                 spdlog::debug("compacted {} samples of {} series", done.samples, done.series);
+                             }
+                             return Ok();
+                         }};
 }
 
 void Runtime::StartThreads(std::size_t io_threads, std::size_t worker_threads) {

@@ -1,4 +1,5 @@
-// Runtime: what a command needs, opened from the configuration: clock, ids, store and the engine; and for the
+// Runtime: what a command needs, opened from the configuration: clock, ids, store and the engine (the embedded
+// SQLite file with a LocalEngine, or PostgreSQL with a SharedEngine when storage.url is set); and for the
 // long-running commands (serve) the process's threads: one IoContext for every socket and timer, one worker pool
 // for short tasks (HTTP handlers, collector commits), a pool for scheduled jobs, which may take long (a purge, a
 // poll, a cloud sync), and the Scheduler that runs them under leases. The Runtime is the only owner of threads;
@@ -6,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "cli/config.hpp"
 #include "core/clock.hpp"
@@ -15,6 +17,7 @@
 #include "jobs/scheduler.hpp"
 #include "net/io_context.hpp"
 #include "store/database.hpp"
+#include "store/sample_journal.hpp"
 #include "tsdb/engine.hpp"
 
 namespace mh::cli {
@@ -24,6 +27,8 @@ struct Runtime {
     const Clock& clock = SystemClock::Instance();
     std::unique_ptr<IdGenerator> ids;
     std::unique_ptr<store::Database> store;
+    // On PostgreSQL, where acknowledged samples wait for compaction (the engine is then a SharedEngine).
+    std::unique_ptr<store::SampleJournal> journal;
     // This process's instance number (the node of generated ids), leased in the store; none when read-only.
     std::unique_ptr<jobs::InstanceLease> instance;
     std::unique_ptr<tsdb::Engine> engine;
@@ -41,6 +46,8 @@ struct Runtime {
     void StartThreads(std::size_t io_threads, std::size_t worker_threads);
     // Stops the scheduler (running jobs finish), then the worker pools and the I/O threads. Stop every server first.
     void StopThreads();
+    // On PostgreSQL, the leased job that compacts the journal into chunks (none on SQLite); after OpenEngine.
+    std::optional<jobs::JobSpec> CompactionJob();
     // The tenant named `name`, as the operator's scope.
     Result<store::Tenant> Tenant(std::string_view name);
 };

@@ -365,6 +365,7 @@ int Serve(const Config& config, bool demo) {
     // Periodic jobs run under leases in the store, so that instances sharing a database run each once per
     // interval; local ones (the dashboards' heartbeat, the demo) on every instance.
     runtime.scheduler->Add(RetentionJob(runtime));
+    if (auto compaction = runtime.CompactionJob()) runtime.scheduler->Add(std::move(*compaction));
     runtime.scheduler->Add(jobs::JobSpec{"live-heartbeat", live.heartbeat_interval(), live.heartbeat_interval(),
                                          false, [&live] {
                                              live.Heartbeat();

@@ -135,4 +135,17 @@ Status PlanSeriesCheckpoint(store::ChunkStore& chunks, SeriesState& state, const
     return Ok();
 }
 
+Status SeedFromStore(store::ChunkStore& chunks, SeriesState& state) {
+    MH_ASSIGN_OR_RETURN(auto last, chunks.LastChunk(state.info.id));
+    if (!last) return Ok();
+    constexpr std::int64_t kDayMs = 86'400'000;
+    const std::int64_t from = state.info.kind == store::SeriesKind::kCounter ? last->end_ms - kDayMs : last->end_ms;
+    MH_ASSIGN_OR_RETURN(auto tail, ReadStoredSamples(chunks, state.info.id, from, last->end_ms));
+    for (const Sample& s : tail) {
+        if (state.info.kind == store::SeriesKind::kCounter) (void)state.counter.Next(s.value);
+        state.prev = s;
+    }
+    return Ok();
+}
+
 }  // namespace mh::tsdb

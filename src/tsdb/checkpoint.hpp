@@ -21,6 +21,10 @@ struct CheckpointPlan {
 Status PlanSeriesCheckpoint(store::ChunkStore& chunks, SeriesState& state, const RollupRules& rules,
                             std::int64_t chunk_samples, CheckpointPlan& plan);
 
+// Carries the counter and the interval's left end over from what is stored into a new state, so that a restart
+// (or a compaction) neither loses nor invents energy. A day of history rebuilds an undecided counter drop.
+Status SeedFromStore(store::ChunkStore& chunks, SeriesState& state);
+
 // Loads the newest chunk's metadata into state.last_chunk.
 Status LoadLastChunkMeta(store::ChunkStore& chunks, SeriesState& state);
 

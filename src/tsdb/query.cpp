@@ -19,11 +19,6 @@ double EnergyOf(const store::RollupRow& row, store::SeriesKind kind) {
     return kind == store::SeriesKind::kCounter ? row.increase : row.integral;
 }
 
-TimeZone ZoneOf(const store::SeriesInfo& info) {
-    auto zone = TimeZone::Find(info.time_zone);
-    return zone ? *zone : TimeZone::Utc();
-}
-
 // Folds points into buckets `width` wide counted from `from`.
 std::vector<Point> Downsample(const std::vector<Point>& in, std::int64_t from_ms, std::int64_t width) {
     std::vector<Point> out;

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -327,6 +328,42 @@ Status Connection::Exec(std::string_view sql) {
         return MakeError(Errc::kInternal, "COMMIT: the transaction had failed and was rolled back");
     }
     return Ok();
+}
+
+Status Connection::CopyIn(std::string_view copy, std::span<const std::uint8_t> data) {
+    const std::string text(copy);
+    pg_result* started = PQexec(conn_, text.c_str());
+    if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) {
+        MH_ASSIGN_OR_RETURN(pg_result * unexpected, Check(started, Context(copy)));
+        PQclear(unexpected);
+        return MakeError(Errc::kInternal, std::string(Context(copy)) + ": the server did not start a COPY");
+    }
+    PQclear(started);
+    // Blocking connection: PQputCopyData returns 1 once libpq has taken the bytes (it sends as its buffer fills).
+    constexpr std::size_t kPiece = 1 << 20;
+    const char* error = nullptr;
+    for (std::size_t at = 0; at < data.size() && error == nullptr; at += kPiece) {
+        const std::size_t n = std::min(kPiece, data.size() - at);
+        if (PQputCopyData(conn_, reinterpret_cast<const char*>(data.data() + at), static_cast<int>(n)) != 1) {
+            error = "sending the COPY data failed";
+        }
+    }
+    if (PQputCopyEnd(conn_, error) != 1) error = "ending the COPY failed";
+    Status status = Ok();
+    // The COPY's result, then the end of results; any error among them is the COPY's.
+    while (pg_result* result = PQgetResult(conn_)) {
+        if (status) {
+            auto checked = Check(result, Context(copy));
+            if (!checked) {
+                status = std::move(checked).error();
+                continue;  // Check cleared it
+            }
+            result = *checked;
+        }
+        PQclear(result);
+    }
+    if (status && error != nullptr) return MakeError(Errc::kUnavailable, std::string(Context(copy)) + ": " + error);
+    return status;
 }
 
 std::string Connection::NextStatementName() {

@@ -98,6 +98,9 @@ class Connection final : public sql::Connection {
     Status LockSchema() override;
     Status UnlockSchema() override;
 
+    // Runs `COPY ... FROM STDIN` (`copy`) and sends `data` as its whole input, in the format the COPY names.
+    Status CopyIn(std::string_view copy, std::span<const std::uint8_t> data);
+
     // Whether the connection to the server is lost (the Pool then opens a new one).
     bool broken() const;
     // Whether a transaction is open (or the connection is busy); the Pool rolls back or discards such a one.

@@ -155,6 +155,23 @@ CREATE TABLE leases (
     acquired_at bigint NOT NULL
 );
 )sql"},
+    {9, "the sample journal of the shared time-series engine", R"sql(
+-- Acknowledged samples not yet compacted into chunks (store/sample_journal.hpp), appended by binary COPY. A
+-- timestamp may repeat: the row with the highest seq (appended last) wins. No primary key and no foreign key, so
+-- appends are plain COPY; compaction deletes the rows it moved, and rows of deleted series with them. Partitioned
+-- by UTC day (samples_raw_YYYYMMDD, made ahead by compaction); a day's partition, once compacted empty, is
+-- dropped whole instead of leaving dead rows to VACUUM. Rows of days without a partition land in the default one.
+CREATE SEQUENCE samples_raw_seq AS bigint;
+CREATE TABLE samples_raw (
+    series_id bigint NOT NULL,
+    tenant_id bigint NOT NULL,
+    ts        bigint NOT NULL,
+    value     double precision NOT NULL,
+    seq       bigint NOT NULL DEFAULT nextval('samples_raw_seq')
+) PARTITION BY RANGE (ts);
+CREATE TABLE samples_raw_default PARTITION OF samples_raw DEFAULT;
+CREATE INDEX samples_raw_by_series ON samples_raw (series_id, ts);
+)sql"},
 };
 
 }  // namespace

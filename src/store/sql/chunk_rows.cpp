@@ -101,14 +101,22 @@ Result<std::vector<RollupRow>> SqlChunks::ReadRollups(SeriesId series, std::int3
 Status SqlChunks::Write(const ChunkWrite& change, const CommitHooks& hooks) {
     MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
     MH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*writer));
-    MH_ASSIGN_OR_RETURN(Statement * del, writer->Cached("DELETE FROM chunks WHERE series_id = ? AND start_ts = ?"));
+    MH_RETURN_IF_ERROR(WriteChunkChange(*writer, change));
+    if (hooks.before_commit) hooks.before_commit();
+    Status committed = tx.Commit();
+    if (hooks.after_commit) hooks.after_commit(committed.has_value());
+    return committed;
+}
+
+Status WriteChunkChange(Connection& writer, const ChunkWrite& change) {
+    MH_ASSIGN_OR_RETURN(Statement * del, writer.Cached("DELETE FROM chunks WHERE series_id = ? AND start_ts = ?"));
     for (const auto& key : change.deletes) {
         del->Reset().Bind(1, key.series.value()).Bind(2, key.start_ms);
         MH_RETURN_IF_ERROR(del->Run());
     }
     // INSERT ... SELECT FROM series: a series deleted since its samples arrived is skipped, not an error.
     MH_ASSIGN_OR_RETURN(Statement * put,
-                        writer->Cached("INSERT INTO chunks (series_id, start_ts, end_ts, tenant_id, count, data) "
+                        writer.Cached("INSERT INTO chunks (series_id, start_ts, end_ts, tenant_id, count, data) "
                                        "SELECT id, ?, ?, tenant_id, ?, ? FROM series WHERE id = ? "
                                        "ON CONFLICT (series_id, start_ts) DO UPDATE SET end_ts = excluded.end_ts, "
                                        "count = excluded.count, data = excluded.data"));
@@ -121,7 +129,7 @@ Status SqlChunks::Write(const ChunkWrite& change, const CommitHooks& hooks) {
             .Bind(5, chunk.series.value());
         MH_RETURN_IF_ERROR(put->Run());
     }
-    MH_ASSIGN_OR_RETURN(Statement * reset, writer->Cached("DELETE FROM rollups WHERE series_id = ? AND bucket >= ?"));
+    MH_ASSIGN_OR_RETURN(Statement * reset, writer.Cached("DELETE FROM rollups WHERE series_id = ? AND bucket >= ?"));
     for (const auto& r : change.rollup_resets) {
         reset->Reset().Bind(1, r.series.value()).Bind(2, r.from_ms);
         MH_RETURN_IF_ERROR(reset->Run());
@@ -130,7 +138,7 @@ Status SqlChunks::Write(const ChunkWrite& change, const CommitHooks& hooks) {
     // existing row's columns are qualified (PostgreSQL finds bare names ambiguous with excluded's).
     MH_ASSIGN_OR_RETURN(
         Statement * rollup,
-        writer->Cached(Sql({"INSERT INTO rollups (", kRollupColumns,
+        writer.Cached(Sql({"INSERT INTO rollups (", kRollupColumns,
                              ") SELECT id, tenant_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM series WHERE id = ? "
                              "ON CONFLICT (series_id, resolution, bucket) DO UPDATE SET "
                              "min = CASE WHEN excluded.count > 0 AND (rollups.count = 0 OR excluded.min < rollups.min) "
@@ -169,10 +177,7 @@ Status SqlChunks::Write(const ChunkWrite& change, const CommitHooks& hooks) {
             .Bind(13, r.series.value());
         MH_RETURN_IF_ERROR(rollup->Run());
     }
-    if (hooks.before_commit) hooks.before_commit();
-    Status committed = tx.Commit();
-    if (hooks.after_commit) hooks.after_commit(committed.has_value());
-    return committed;
+    return Ok();
 }
 
 Result<std::int64_t> SqlChunks::PurgeChunks(TenantId tenant, std::int64_t before_ms) {

@@ -106,6 +106,10 @@ class SqlDevices final : public DeviceRepository {
     IdGenerator& ids_;
 };
 
+// The statements of one ChunkWrite on `writer`, inside the caller's transaction (SqlChunks::Write's, or a
+// journal's compaction: store/sample_journal.hpp).
+Status WriteChunkChange(Connection& writer, const ChunkWrite& change);
+
 class SqlChunks final : public ChunkStore {
   public:
     explicit SqlChunks(Pool& pool) : pool_(pool) {}

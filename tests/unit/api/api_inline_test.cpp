@@ -14,6 +14,7 @@
 #include "domain/devices.hpp"
 #include "store/sqlite/open.hpp"
 #include "test_support.hpp"
+#include "tsdb/local_engine.hpp"
 
 namespace mh::api {
 namespace {
@@ -106,7 +107,7 @@ TEST_F(ApiCachesTest, WritesToADeletedDevicesSeriesAreRefused) {
     tsdb::EngineOptions options;
     options.log_dir = dir_.File("m.db-log");
     options.sync = false;
-    auto engine = std::move(*tsdb::Engine::Open(store_->chunks(), clock_, options));
+    auto engine = std::move(*tsdb::LocalEngine::Open(store_->chunks(), clock_, options));
     const std::vector<tsdb::SeriesSample> one{{power_, kT0, 1.0}};
     ASSERT_TRUE(engine->Write(Scope(), one));  // the engine now has the series' facts in memory
     domain::Devices devices(store_->devices(), engine.get());
@@ -132,7 +133,7 @@ class ApiInlineTest : public ApiCachesTest {
         tsdb::EngineOptions options;
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
-        engine_ = std::move(*tsdb::Engine::Open(store_->chunks(), clock_, options));
+        engine_ = std::move(*tsdb::LocalEngine::Open(store_->chunks(), clock_, options));
         devices_ = std::make_unique<domain::Devices>(store_->devices(), engine_.get());
         api_ = std::make_unique<Api>(
             store_->repositories(), *engine_, *devices_, clock_, jwt_,

@@ -194,6 +194,8 @@ TEST_F(ConfigTest, ExampleFileListsEveryKeyAtItsDefault) {
 // file; a module's section moving between folders must not rename one.
 TEST_F(ConfigTest, TheKeysAreTheSameAsBeforeAndEachSaysWhatItIs) {
     const std::vector<std::string> expected = {"storage.path",
+                                               "storage.url",
+                                               "storage.max_connections",
                                                "http.address",
                                                "http.port",
                                                "http.threads",

@@ -14,6 +14,7 @@
 #include "sim/solarman_pusher.hpp"
 #include "store/sqlite/open.hpp"
 #include "test_support.hpp"
+#include "tsdb/local_engine.hpp"
 #include "tsdb/query.hpp"
 #include "unit/net/test_client.hpp"
 
@@ -36,7 +37,7 @@ class CollectorTest : public ::testing::Test {
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
         options.checkpoint_interval_ms = 1'000'000'000;
-        engine_ = *tsdb::Engine::Open(store_->chunks(), clock_, options);
+        engine_ = *tsdb::LocalEngine::Open(store_->chunks(), clock_, options);
         maps_ = *FieldMapCatalog::Load("");
         collector_ = std::make_unique<SolarmanCollector>(store_->repositories(), *engine_, clock_, maps_, workers_);
         net::StreamOptions listen;

@@ -7,6 +7,7 @@
 #include "domain/access.hpp"
 #include "store/sqlite/open.hpp"
 #include "test_support.hpp"
+#include "tsdb/local_engine.hpp"
 
 namespace mh::domain {
 namespace {
@@ -27,7 +28,7 @@ class InverterFiguresTest : public ::testing::Test {
         options.sync = false;
         options.checkpoint_interval_ms = 1'000'000'000;
         options.gap_cap_ms = 600'000;
-        engine_ = *tsdb::Engine::Open(store_->chunks(), clock_, options);
+        engine_ = *tsdb::LocalEngine::Open(store_->chunks(), clock_, options);
     }
 
     TenantScope Scope() const { return Access::ForOperator(tenant_.id); }

@@ -1,4 +1,4 @@
-#include "tsdb/engine.hpp"
+#include "tsdb/local_engine.hpp"
 
 #include <gtest/gtest.h>
 
@@ -49,7 +49,7 @@ class EngineTest : public ::testing::Test {
         options.checkpoint_interval_ms = 1'000'000'000;
         options.chunk_samples = 16;
         options.checkpoint_on_close = checkpoint_on_close;
-        auto engine = Engine::Open(store_->chunks(), clock_, options);
+        auto engine = LocalEngine::Open(store_->chunks(), clock_, options);
         ASSERT_TRUE(engine) << engine.error().message;
         engine_ = std::move(*engine);
     }
@@ -215,7 +215,7 @@ TEST_F(EngineTest, AFullQueueRefusesInsteadOfGrowing) {
     options.log_dir = dir_.File("m.db-log");
     options.sync = false;
     options.max_queue_samples = 1000;
-    engine_ = *Engine::Open(store_->chunks(), clock_, options);
+    engine_ = *LocalEngine::Open(store_->chunks(), clock_, options);
     auto status = engine_->Write(Scope(), Minutes(power_, 1001, [](int) { return 1.0; }));
     ASSERT_FALSE(status);
     EXPECT_EQ(status.error().code, Errc::kResourceExhausted);

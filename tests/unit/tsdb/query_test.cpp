@@ -1,3 +1,4 @@
+#include "tsdb/local_engine.hpp"
 #include "tsdb/query.hpp"
 
 #include <gtest/gtest.h>
@@ -28,7 +29,7 @@ class QueryTest : public ::testing::Test {
         options.log_dir = dir_.File("m.db-log");
         options.sync = false;
         options.checkpoint_interval_ms = 1'000'000'000;
-        engine_ = *Engine::Open(store_->chunks(), clock_, options);
+        engine_ = *LocalEngine::Open(store_->chunks(), clock_, options);
     }
 
     TenantScope Scope() const { return Access::ForOperator(tenant_.id); }

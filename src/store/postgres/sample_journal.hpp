@@ -1,0 +1,36 @@
+// The SampleJournal on PostgreSQL (store/sample_journal.hpp): the samples_raw table of migration 9, partitioned
+// by UTC day.
+//
+// Append sends the rows by binary COPY in one transaction (one round trip for the data, one commit). Compaction
+// reads and deletes in one REPEATABLE READ transaction, so the DELETE removes exactly the rows the planner saw:
+// rows other instances commit meanwhile are not in its snapshot, and stay. Maintain() makes the partitions of
+// today and the next two days, and drops the partitions of days before yesterday once they are empty (a day's
+// late rows, arriving after, land in the default partition). Thread-safe, as the Pool is.
+#pragma once
+
+#include "store/sample_journal.hpp"
+#include "store/sql/pool.hpp"
+
+namespace mh::store::postgres {
+
+class PostgresJournal final : public SampleJournal {
+  public:
+    // `pool`: a PostgreSQL pool (store/postgres/pool.hpp) on a database migrated to version 9 or later.
+    explicit PostgresJournal(sql::Pool& pool) : pool_(pool) {}
+
+    Status Append(std::span<const JournalRow> rows) override;
+    Result<std::vector<JournalSample>> Read(SeriesId series, std::int64_t from_ms, std::int64_t to_ms) override;
+    Result<std::optional<JournalSample>> Latest(SeriesId series) override;
+    Result<std::vector<SeriesId>> SeriesToCompact(std::int64_t before_ms, int limit) override;
+    Result<std::int64_t> Compact(SeriesId series, std::int64_t before_ms, const Planner& plan) override;
+    Status Maintain(std::int64_t now_ms) override;
+    Result<std::int64_t> PendingRows() override;
+
+  private:
+    sql::Pool& pool_;
+};
+
+// The partition of the UTC day containing day_start_ms: "samples_raw_20261203".
+std::string JournalPartitionName(std::int64_t day_start_ms);
+
+}  // namespace mh::store::postgres

@@ -109,6 +109,16 @@ class Background {
         return result;
     }
 
+    // Reads the output to its end and waits for the process to exit; returns the exit code (or 128 + signal).
+    int Wait() {
+        while (ReadLine()) {
+        }
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
     // Sends `signal` and waits; returns the exit code (or 128 + signal).
     int Stop(int signal) {
         kill(pid_, signal);

@@ -5,7 +5,7 @@ namespace mh::api {
 void AuthConfig::Describe(config::Section& section) {
     section
         .Key("jwt_secret", jwt_secret,
-             "HS256 secret, at least 32 characters; empty: generated, kept in <storage.path>-secret")
+             "HS256 secret, at least 32 characters; empty: generated into <storage.path>-secret (SQLite only)")
         .Key("token_lifetime_s", token_lifetime_s, "bearer token lifetime (s)")
         .Key("login_attempts_per_minute", login_attempts_per_minute,
              "login, sign-up and reset attempts per address and account")

@@ -132,9 +132,15 @@ class DemoFeeder {
     double total_kwh_ = 1234.5;
 };
 
-// The configured JWT secret, or the one generated at first start and kept beside the database.
+// The configured JWT secret, or the one generated at first start and kept beside the database file. On
+// PostgreSQL it must be configured: every instance must sign and check tokens with the same one.
 Result<std::string> JwtSecret(const Config& config) {
     if (!config.auth.jwt_secret.empty()) return config.auth.jwt_secret;
+    if (!config.storage.url.empty()) {
+        return MakeError(Errc::kInvalidArgument,
+                         "storage.url is set, so set auth.jwt_secret (MH_AUTH_JWT_SECRET) as well: every instance "
+                         "on the database must sign tokens with the same secret");
+    }
     const std::string path = config.storage.path + "-secret";
     std::ifstream in(path);
     std::string secret;
@@ -324,7 +330,7 @@ int Serve(const Config& config, bool demo) {
     auto opendtu_mqtt = OpenDtuMqttService::Start(config, runtime, api, mqtt.get());
     if (!opendtu_mqtt) return Fail(opendtu_mqtt.error());
     spdlog::info("meterhub listening on http://{}:{} (database {})", config.http.address, (*server)->port(),
-                 config.storage.path);
+                 runtime.store->Describe());
     std::cout << "meterhub: http://localhost:" << (*server)->port() << "  (API docs: /api/docs, health: /healthz)"
               << std::endl;
 

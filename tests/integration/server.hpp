@@ -14,12 +14,33 @@ namespace mh::testing {
 class ServerProcess {
   public:
     // Creates a system administrator admin@example.org (password "admin password 1") first.
-    explicit ServerProcess(std::vector<std::string> extra = {}) {
-        db_ = dir_.File("m.db");
-        auto admin = RunMeterhub({"--db", db_, "user", "add", "admin@example.org", "--admin"}, "admin password 1\n");
-        EXPECT_EQ(admin.exit_code, 0) << admin.err;
-        std::vector<std::string> args{"--db",         db_,   "--set", "http.port=0", "--set", "http.address=127.0.0.1",
-                                      "--set", "solarman.port=0", "--set", "solarman.address=127.0.0.1"};
+    explicit ServerProcess(std::vector<std::string> extra = {}) : ServerProcess({}, true, std::move(extra)) {}
+
+    // An instance on the PostgreSQL database at `url` (storage.url), with the secret every instance shares; the
+    // first of several creates the admin.
+    static std::unique_ptr<ServerProcess> OnPostgres(const std::string& url, bool create_admin,
+                                                     std::vector<std::string> extra = {}) {
+        return std::unique_ptr<ServerProcess>(
+            new ServerProcess({"--set", "storage.url=" + url, "--set", "auth.jwt_secret=" + std::string(64, 's')},
+                              create_admin, std::move(extra)));
+    }
+
+  private:
+    // `store`: the options that say where the database is; none: a new SQLite file in a temp dir.
+    ServerProcess(std::vector<std::string> store, bool create_admin, std::vector<std::string> extra) {
+        if (store.empty()) {
+            db_ = dir_.File("m.db");
+            store = {"--db", db_};
+        }
+        if (create_admin) {
+            std::vector<std::string> add = store;
+            add.insert(add.end(), {"user", "add", "admin@example.org", "--admin"});
+            auto admin = RunMeterhub(add, "admin password 1\n");
+            EXPECT_EQ(admin.exit_code, 0) << admin.err;
+        }
+        std::vector<std::string> args = store;
+        args.insert(args.end(), {"--set", "http.port=0", "--set", "http.address=127.0.0.1", "--set",
+                                 "solarman.port=0", "--set", "solarman.address=127.0.0.1"});
         args.insert(args.end(), extra.begin(), extra.end());
         args.push_back("serve");
         process_ = std::make_unique<Background>(args);
@@ -36,6 +57,7 @@ class ServerProcess {
         EXPECT_NE(port_, 0) << "the server did not say where it listens";
     }
 
+  public:
     std::uint16_t port() const { return port_; }
     std::uint16_t solarman_port() const { return solarman_port_; }
     const std::string& db() const { return db_; }

@@ -1,0 +1,141 @@
+// Several meterhub instances on one PostgreSQL (the run's real server, tests/postgres_server.hpp): what one
+// instance acknowledges, every other reads at once; a login, a token, a device and a key made on one work on
+// another; and a writer killed with SIGKILL mid-ingest, beside another writing, loses no acknowledged sample.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+#include "admin_session.hpp"
+#include "postgres_server.hpp"
+#include "process.hpp"
+#include "server.hpp"
+
+namespace mh::testing {
+namespace {
+
+std::string NewDatabase() {
+    auto url = PostgresServer::Instance().CreateDatabase();
+    EXPECT_TRUE(url) << url.error().message;
+    return url ? *url : "";
+}
+
+TEST(ScaleOut, TwoInstancesOnOneDatabaseShareWhatEachAcknowledges) {
+    const std::string url = NewDatabase();
+    auto a = ServerProcess::OnPostgres(url, true);
+    auto b = ServerProcess::OnPostgres(url, false);
+    ASSERT_NE(a->port(), 0);
+    ASSERT_NE(b->port(), 0);
+    for (auto* instance : {a.get(), b.get()}) {
+        EXPECT_EQ(HttpClient(instance->port()).Request("GET", "/readyz").status, 200);
+    }
+    // Log in on A; the token works on B.
+    AdminSession on_a(a->port());
+    const std::string tenant = on_a.MakeTenant("shared");
+    const std::string device = on_a.MakeDevice(tenant, "meter", R"("source":"generic")");
+    auto made = on_a.Call("POST", "/api/v1/tenants/" + tenant + "/series",
+                          R"({"device":")" + device + R"(","metric":"power","unit":"W"})");
+    ASSERT_EQ(made.status, 201) << made.body;
+    HttpClient to_b(b->port());
+    const std::vector<std::pair<std::string, std::string>> auth{{"Authorization", "Bearer " + on_a.Token()}};
+    auto me = to_b.Request("GET", "/api/v1/me", "", auth);
+    ASSERT_EQ(me.status, 200) << me.body;
+
+    // The device and series made on A take samples on B, and what B acknowledges is on A at once: no
+    // compaction, no cache, nothing but the database.
+    std::string samples = "[";
+    for (int i = 0; i < 60; ++i) {
+        samples += (i ? "," : "") + std::string(R"({"device":")") + device + R"(","metric":"power","ts":)" +
+                   std::to_string(1'780'000'000'000LL + i * 60'000LL) + R"(,"value":)" + std::to_string(100 + i) + "}";
+    }
+    samples += "]";
+    auto stored = to_b.Request("POST", "/api/v1/tenants/" + tenant + "/samples", samples, auth);
+    ASSERT_EQ(stored.status, 201) << stored.body;
+    const auto series = on_a.SeriesOf(tenant, device);
+    ASSERT_EQ(series.count("power"), 1u);
+    EXPECT_EQ(on_a.Latest(tenant, series.at("power")), 159.0);
+    auto range = on_a.Call("GET", "/api/v1/tenants/" + tenant + "/series/" + series.at("power") +
+                                      "/range?from=1780000000000&to=1780003600000");
+    ASSERT_EQ(range.status, 200) << range.body;
+    EXPECT_EQ(ParseJson(range.body).at("points").as_array().size(), 60u);
+
+    // A key made on A is known to B.
+    const std::string key = on_a.MakeApiKey(tenant);
+    auto keys = to_b.Request("GET", "/api/v1/tenants/" + tenant + "/api-keys", "", auth);
+    ASSERT_EQ(keys.status, 200) << keys.body;
+    EXPECT_NE(keys.body.find(R"("dtu")"), std::string::npos) << keys.body;
+    auto with_key = to_b.Request("POST", "/api/v1/samples",
+                                 R"([{"device":")" + device + R"(","metric":"power","ts":1780003600000,"value":7}])",
+                                 {{"X-API-Key", key}});
+    EXPECT_EQ(with_key.status, 201) << with_key.body;
+    EXPECT_EQ(on_a.Latest(tenant, series.at("power")), 7.0);
+}
+
+constexpr int kSeries = 20;
+
+// Per series metric, the timestamps a read-only instance exports for the load generator's device.
+std::map<std::string, std::vector<std::string>> Exported(const std::string& url, const std::string& tenant) {
+    auto devices = RunMeterhub({"--set", "storage.url=" + url, "device", "list", "--tenant", tenant});
+    EXPECT_EQ(devices.exit_code, 0) << devices.err;
+    std::istringstream table(devices.out);
+    std::string line;
+    std::getline(table, line);
+    std::getline(table, line);
+    const std::string device = line.substr(0, line.find(' '));
+    auto csv = RunMeterhub({"--set", "storage.url=" + url, "export", "--tenant", tenant, "--device", device, "--from",
+                            "2025-12-31T00:00:00Z", "--to", "2027-01-01T00:00:00Z"});
+    EXPECT_EQ(csv.exit_code, 0) << csv.err;
+    std::map<std::string, std::vector<std::string>> out;
+    std::istringstream rows(csv.out);
+    std::getline(rows, line);  // timestamp_utc,local_time,series_id,metric,unit,value
+    while (std::getline(rows, line)) {
+        std::vector<std::string> cells;
+        std::istringstream row(line);
+        for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+        out[cells.at(3)].push_back(cells.at(0));
+    }
+    return out;
+}
+
+TEST(ScaleOut, SigkillOfOneWriterLosesNoAcknowledgedSampleAndTheOtherCarriesOn) {
+    const std::string url = NewDatabase();
+    auto load = [&](const std::string& tenant, int samples) {
+        return std::make_unique<Background>(std::vector<std::string>{
+            "--set", "storage.url=" + url, "--log-level", "warn", "sim", "load", "--tenant", tenant, "--series",
+            std::to_string(kSeries), "--samples", std::to_string(samples), "--batch", "200", "--start",
+            "2026-01-01T00:00:00Z", "--interval", "60"});
+    };
+    std::int64_t acked = 0;
+    {
+        auto killed = load("killed", 20000);
+        auto other = load("other", 2000);
+        while (auto line = killed->ReadLine()) {
+            if (line->rfind("acked ", 0) == 0) acked = std::stoll(line->substr(6));
+            if (acked >= 60'000) break;
+        }
+        ASSERT_GE(acked, 60'000) << "the load generator ended early";
+        EXPECT_EQ(killed->Stop(SIGKILL), 128 + SIGKILL);
+        EXPECT_EQ(other->Wait(), 0);  // the other instance finishes its work
+    }
+    const auto exported = Exported(url, "killed");
+    std::int64_t total = 0;
+    for (int k = 0; k < kSeries; ++k) {
+        const std::string metric = "load." + std::to_string(k);
+        const auto it = exported.find(metric);
+        const std::vector<std::string> none;
+        const auto& ts = it == exported.end() ? none : it->second;
+        // Step-major order: sample i is series i % kSeries at step i / kSeries.
+        const std::int64_t must = acked / kSeries + (k < acked % kSeries ? 1 : 0);
+        ASSERT_GE(static_cast<std::int64_t>(ts.size()), must) << metric << " lost acknowledged samples";
+        for (std::size_t i = 1; i < ts.size(); ++i) ASSERT_LT(ts[i - 1], ts[i]) << metric << " has a duplicate";
+        total += static_cast<std::int64_t>(ts.size());
+    }
+    EXPECT_GE(total, acked);
+    const auto others = Exported(url, "other");
+    std::int64_t other_total = 0;
+    for (const auto& [metric, ts] : others) other_total += static_cast<std::int64_t>(ts.size());
+    EXPECT_EQ(other_total, 2000 * kSeries);
+}
+
+}  // namespace
+}  // namespace mh::testing

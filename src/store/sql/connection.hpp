@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "core/result.hpp"
+#include "store/sql/access.hpp"
 #include "store/sql/dialect.hpp"
 
 namespace mh::store::sql {
@@ -71,6 +72,10 @@ class Connection {
     // its write transactions already exclude each other.
     virtual Status LockSchema() { return Ok(); }
     virtual Status UnlockSchema() { return Ok(); }
+    // Who the coming statements and transactions act for (the Pool sets it per lease). PostgreSQL runs each
+    // transaction, and each statement outside one, as the access's role with its tenant (row-level security);
+    // SQLite, one process's own file, has no roles and ignores it.
+    virtual void SetAccess(const Access&) {}
 };
 
 // A transaction on one connection, rolled back unless Commit() is reached.

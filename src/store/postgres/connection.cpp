@@ -12,6 +12,9 @@
 namespace mh::store::postgres {
 namespace {
 
+// The statement that sets a transaction's role and tenant, prepared once per connection.
+constexpr const char* kAccessStatement = "mh_access";
+
 // "meterhub" read as a big-endian 64-bit number: the advisory lock key of schema changes.
 constexpr std::int64_t kSchemaLockKey = 7882834701841888610;
 
@@ -358,11 +361,27 @@ Result<std::unique_ptr<sql::Statement>> Connection::Prepare(std::string_view sql
 
 Status Connection::Begin() {
     if (access_.kind() == sql::Access::Kind::kOwner) return Exec("BEGIN");
-    // The role and the tenant are literals from constants and an integer: nothing to quote.
-    auto begun = Exec("BEGIN; SELECT set_config('role', '" + std::string(AccessRole()) + "', true), set_config('" +
-                      kTenantSetting + "', '" + AccessTenant() + "', true)");
+    if (pg_result* failed = PrepareAccess()) {
+        MH_ASSIGN_OR_RETURN(pg_result * unexpected, Check(failed, "preparing the access statement"));
+        PQclear(unexpected);
+    }
+    // One query: BEGIN and the prepared set_config (SQL's EXECUTE runs the protocol-level prepared statement). The
+    // role and the tenant are literals from constants and an integer: nothing to quote.
+    auto begun =
+        Exec(std::string("BEGIN; EXECUTE ") + kAccessStatement + "('" + AccessRole() + "', '" + AccessTenant() + "')");
     if (!begun && in_transaction()) (void)Exec("ROLLBACK");
     return begun;
+}
+
+pg_result* Connection::PrepareAccess() {
+    if (access_prepared_) return nullptr;
+    const std::string sql =
+        std::string("SELECT set_config('role', $1, true), set_config('") + kTenantSetting + "', $2, true)";
+    pg_result* prepared = PQprepare(conn_, kAccessStatement, sql.c_str(), 2, nullptr);
+    if (PQresultStatus(prepared) != PGRES_COMMAND_OK) return prepared;
+    PQclear(prepared);
+    access_prepared_ = true;
+    return nullptr;
 }
 
 const char* Connection::AccessRole() const {
@@ -392,10 +411,9 @@ pg_result* Connection::Execute(const char* name, const std::string& text, int n,
     }
     // A pipeline of two queries and one sync: both run in the one implicit transaction that the sync ends, so the
     // transaction-local role and tenant hold for the statement and are gone after it, at no extra round trip.
+    if (pg_result* failed = PrepareAccess()) return failed;  // the caller's Check reports it
     if (PQenterPipelineMode(conn_) != 1) return nullptr;
     const std::string tenant = AccessTenant();
-    const std::string scope_sql =
-        std::string("SELECT set_config('role', $1, true), set_config('") + kTenantSetting + "', $2, true)";
     const char* scope_values[] = {AccessRole(), tenant.c_str()};
     pg_result* scope = nullptr;
     pg_result* result = nullptr;
@@ -410,8 +428,8 @@ pg_result* Connection::Execute(const char* name, const std::string& text, int n,
         }
         return first;
     };
-    if (PQsendQueryParams(conn_, scope_sql.c_str(), 2, nullptr, scope_values, nullptr, nullptr, 0) == 1 &&
-        send() == 1 && PQpipelineSync(conn_) == 1) {
+    if (PQsendQueryPrepared(conn_, kAccessStatement, 2, scope_values, nullptr, nullptr, 0) == 1 && send() == 1 &&
+        PQpipelineSync(conn_) == 1) {
         scope = next();
         result = next();
         for (int i = 0; i < kMaxResults; ++i) {  // up to the sync

@@ -120,6 +120,8 @@ class Connection final : public sql::Connection {
     // a transaction. The result is the caller's to Check.
     pg_result* Execute(const char* name, const std::string& text, int n, const Oid* types, const char* const* values,
                        const int* lengths, const int* formats);
+    // Prepares the set_config of role and tenant on first use; its failed result, or null.
+    pg_result* PrepareAccess();
     // The role and tenant the access's transactions take ("" and "" for the owner's).
     const char* AccessRole() const;
     std::string AccessTenant() const;
@@ -130,6 +132,7 @@ class Connection final : public sql::Connection {
 
     pg_conn* conn_;
     sql::Access access_ = sql::Access::Owner();
+    bool access_prepared_ = false;  // the set_config statement of Execute's pipeline
     std::int64_t changes_ = 0;
     std::uint64_t statement_counter_ = 0;
     std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;

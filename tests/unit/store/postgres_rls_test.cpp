@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
@@ -267,6 +269,60 @@ TEST_F(PostgresRlsTest, AnOwnerThatIsNotSuperuserMigratesOnceGivenTheRoles) {
     }
     EXPECT_EQ(admin.One("DROP DATABASE " + database + " WITH (FORCE)"), "(0 rows)");
     EXPECT_EQ(admin.One("DROP OWNED BY " + owner + "; DROP ROLE " + owner), "(0 rows)");
+}
+
+// What the tenant costs per call, on loopback: one statement on its own and a ten-statement transaction, as the
+// owner (no role, no tenant: the superuser, whom RLS does not bind), as a tenant (the driver's set_config,
+// pipelined or folded into BEGIN) and as a tenant set the plain way (its own round trips: BEGIN and set_config,
+// the statement, COMMIT). Prints microseconds per call, the best of several runs. Run by hand:
+//   build/test/tests/unit/postgres_driver_test --gtest_also_run_disabled_tests --gtest_filter='*Speed*'
+TEST_F(PostgresRlsTest, DISABLED_SpeedOfScopedCalls) {
+    MakeTwoTenants();
+    auto pool = PostgresPool::Open(url_, {.max_connections = 1});
+    ASSERT_TRUE(pool) << pool.error().message;
+    const std::string a = std::to_string(a_.value());
+    const std::string query = "SELECT count(*) FROM devices WHERE tenant_id = ?";
+    constexpr int kCalls = 3000;
+    constexpr int kRepeats = 5;
+    std::int64_t rows = 0;
+    const auto one = [&](sql::Connection& c) {
+        auto stmt = *c.Cached(query);
+        stmt->Bind(1, a_.value());
+        EXPECT_TRUE(*stmt->Step());
+        rows += stmt->Int(0);
+        stmt->Reset();
+    };
+    const auto best_us = [&](const sql::Access& access, bool plain, int statements) {
+        double best = 1e9;
+        for (int r = 0; r < kRepeats; ++r) {
+            auto lease = *(*pool)->Read(access);
+            const auto start = std::chrono::steady_clock::now();
+            for (int i = 0; i < kCalls; ++i) {
+                if (plain) {
+                    EXPECT_TRUE(lease->Exec("BEGIN; SET LOCAL ROLE " + std::string(kAppRole) +
+                                            "; SELECT set_config('mh.tenant', '" + a + "', true)"));
+                    one(*lease);
+                    EXPECT_TRUE(lease->Exec("COMMIT"));
+                } else if (statements == 1) {
+                    one(*lease);
+                } else {
+                    auto tx = *sql::Transaction::Begin(*lease);
+                    for (int k = 0; k < statements; ++k) one(*lease);
+                    EXPECT_TRUE(tx.Commit());
+                }
+            }
+            const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
+            best = std::min(best, took.count() / kCalls);
+        }
+        return best;
+    };
+    const auto tenant = sql::Access::Tenant(Access::ForOperator(a_));
+    std::printf("one statement: owner %.1f us, tenant (pipelined) %.1f us, tenant (plain BEGIN/set/COMMIT) %.1f us\n",
+                best_us(sql::Access::Owner(), false, 1), best_us(tenant, false, 1),
+                best_us(sql::Access::Owner(), true, 1));
+    std::printf("transaction of 10 statements: owner %.1f us, tenant %.1f us\n",
+                best_us(sql::Access::Owner(), false, 10), best_us(tenant, false, 10));
+    EXPECT_EQ(rows, std::int64_t{kCalls} * kRepeats * (1 + 1 + 1 + 10 + 10));  // one device of A's each time
 }
 
 }  // namespace

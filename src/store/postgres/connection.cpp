@@ -362,8 +362,9 @@ Result<std::unique_ptr<sql::Statement>> Connection::Prepare(std::string_view sql
 Status Connection::Begin() {
     if (access_.kind() == sql::Access::Kind::kOwner) return Exec("BEGIN");
     if (pg_result* failed = PrepareAccess()) {
-        MH_ASSIGN_OR_RETURN(pg_result * unexpected, Check(failed, "preparing the access statement"));
-        PQclear(unexpected);
+        Error error = PostgresError(conn_, failed, "preparing the access statement");
+        PQclear(failed);
+        return error;
     }
     // One query: BEGIN and the prepared set_config (SQL's EXECUTE runs the protocol-level prepared statement). The
     // role and the tenant are literals from constants and an integer: nothing to quote.

@@ -8,9 +8,13 @@
 #include <utility>
 
 #include "store/postgres/placeholders.hpp"
+#include "store/postgres/roles.hpp"
 
 namespace mh::store::postgres {
 namespace {
+
+// The statement that sets a transaction's role and tenant, prepared once per connection.
+constexpr const char* kAccessStatement = "mh_access";
 
 // "meterhub" read as a big-endian 64-bit number: the advisory lock key of schema changes.
 constexpr std::int64_t kSchemaLockKey = 7882834701841888610;
@@ -198,13 +202,14 @@ Status Statement::Execute() {
             prepared_.emplace_back(signature, std::move(fresh));
             name = &prepared_.back().second;
         }
-        result = PQexecPrepared(conn, name->c_str(), n, values.data(), lengths.data(), formats.data(), 1);
+        result =
+            connection_.Execute(name->c_str(), text_, n, types.data(), values.data(), lengths.data(), formats.data());
     } else {
-        result = PQexecParams(conn, text_.c_str(), n, types.data(), values.data(), lengths.data(), formats.data(), 1);
+        result = connection_.Execute(nullptr, text_, n, types.data(), values.data(), lengths.data(), formats.data());
         while (PQresultStatus(result) == PGRES_FATAL_ERROR && retry_as_text(result)) {
             PQclear(result);
             result =
-                PQexecParams(conn, text_.c_str(), n, types.data(), values.data(), lengths.data(), formats.data(), 1);
+                connection_.Execute(nullptr, text_, n, types.data(), values.data(), lengths.data(), formats.data());
         }
     }
     MH_ASSIGN_OR_RETURN(result_, connection_.Check(result, Context(text_)));
@@ -392,7 +397,103 @@ Result<std::unique_ptr<sql::Statement>> Connection::Prepare(std::string_view sql
 }
 
 Status Connection::Begin() {
-    return Exec("BEGIN");
+    return BeginWith("BEGIN");
+}
+
+Status Connection::BeginSnapshot() {
+    return BeginWith("BEGIN ISOLATION LEVEL REPEATABLE READ");
+}
+
+Status Connection::BeginWith(const std::string& begin) {
+    if (access_.kind() == sql::Access::Kind::kOwner) return Exec(begin);
+    if (pg_result* failed = PrepareAccess()) {
+        Error error = PostgresError(conn_, failed, "preparing the access statement");
+        PQclear(failed);
+        return error;
+    }
+    // One query: BEGIN and the prepared set_config (SQL's EXECUTE runs the protocol-level prepared statement). The
+    // role and the tenant are literals from constants and an integer: nothing to quote.
+    auto begun =
+        Exec(begin + "; EXECUTE " + kAccessStatement + "('" + AccessRole() + "', '" + AccessTenant() + "')");
+    if (!begun && in_transaction()) (void)Exec("ROLLBACK");
+    return begun;
+}
+
+pg_result* Connection::PrepareAccess() {
+    if (access_prepared_) return nullptr;
+    const std::string sql =
+        std::string("SELECT set_config('role', $1, true), set_config('") + kTenantSetting + "', $2, true)";
+    pg_result* prepared = PQprepare(conn_, kAccessStatement, sql.c_str(), 2, nullptr);
+    if (PQresultStatus(prepared) != PGRES_COMMAND_OK) return prepared;
+    PQclear(prepared);
+    access_prepared_ = true;
+    return nullptr;
+}
+
+const char* Connection::AccessRole() const {
+    switch (access_.kind()) {
+        case sql::Access::Kind::kTenant: return kAppRole;
+        case sql::Access::Kind::kSystem: return kSystemRole;
+        case sql::Access::Kind::kOwner: break;
+    }
+    return "";
+}
+
+std::string Connection::AccessTenant() const {
+    // The system's transactions set it empty, so that a value left by someone's session-level SET cannot count.
+    return access_.kind() == sql::Access::Kind::kTenant ? std::to_string(access_.tenant()) : std::string();
+}
+
+pg_result* Connection::Execute(const char* name, const std::string& text, int n, const Oid* types,
+                               const char* const* values, const int* lengths, const int* formats) {
+    const auto send = [&] {
+        return name != nullptr ? PQsendQueryPrepared(conn_, name, n, values, lengths, formats, 1)
+                               : PQsendQueryParams(conn_, text.c_str(), n, types, values, lengths, formats, 1);
+    };
+    if (access_.kind() == sql::Access::Kind::kOwner || PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+        // The owner's, or inside a transaction whose Begin() set the role and tenant already.
+        return name != nullptr ? PQexecPrepared(conn_, name, n, values, lengths, formats, 1)
+                               : PQexecParams(conn_, text.c_str(), n, types, values, lengths, formats, 1);
+    }
+    // A pipeline of two queries and one sync: both run in the one implicit transaction that the sync ends, so the
+    // transaction-local role and tenant hold for the statement and are gone after it, at no extra round trip.
+    if (pg_result* failed = PrepareAccess()) return failed;  // the caller's Check reports it
+    if (PQenterPipelineMode(conn_) != 1) return nullptr;
+    const std::string tenant = AccessTenant();
+    const char* scope_values[] = {AccessRole(), tenant.c_str()};
+    pg_result* scope = nullptr;
+    pg_result* result = nullptr;
+    // Each query's results end with a null; past kMaxResults something is wrong with the connection.
+    constexpr int kMaxResults = 8;
+    const auto next = [&] {
+        pg_result* first = PQgetResult(conn_);
+        for (int i = 0; first != nullptr && i < kMaxResults; ++i) {
+            pg_result* more = PQgetResult(conn_);
+            if (more == nullptr) break;
+            PQclear(more);
+        }
+        return first;
+    };
+    if (PQsendQueryPrepared(conn_, kAccessStatement, 2, scope_values, nullptr, nullptr, 0) == 1 && send() == 1 &&
+        PQpipelineSync(conn_) == 1) {
+        scope = next();
+        result = next();
+        for (int i = 0; i < kMaxResults; ++i) {  // up to the sync
+            pg_result* sync = PQgetResult(conn_);
+            if (sync == nullptr) continue;
+            const bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+            PQclear(sync);
+            if (synced) break;
+        }
+    }
+    // Fails only with results left unread: the connection then stays in pipeline mode and broken() says so.
+    (void)PQexitPipelineMode(conn_);
+    if (scope != nullptr && PQresultStatus(scope) == PGRES_TUPLES_OK) {
+        PQclear(scope);
+        return result;
+    }
+    PQclear(result);  // aborted with the pipeline: the scope's error says why
+    return scope;
 }
 
 Status Connection::LockSchema() {
@@ -404,7 +505,7 @@ Status Connection::UnlockSchema() {
 }
 
 bool Connection::broken() const {
-    return PQstatus(conn_) != CONNECTION_OK;
+    return PQstatus(conn_) != CONNECTION_OK || PQpipelineStatus(conn_) != PQ_PIPELINE_OFF;
 }
 
 bool Connection::in_transaction() const {

@@ -7,6 +7,12 @@
 // type (wire.hpp); a column of a type the driver does not read fails the statement with kInternal naming it.
 // Step() executes on its first call and then walks the rows of that result, which libpq holds in memory whole.
 //
+// Access (sql::Connection::SetAccess): for a tenant or the system, every transaction runs as that role with the
+// tenant set (set_config(..., true): transaction-local, so nothing carries over to the connection's next use).
+// Begin() sends BEGIN and the set_config in one query; a statement outside a transaction is sent in one pipeline
+// after the set_config, sharing its implicit transaction. Either way, no extra round trip (docs/design.md,
+// "Row-level security"). The owner's access takes no role: the connection's own (migrations).
+//
 // Errors: SQLSTATE class 23 (unique, foreign key, check, not null) is kAlreadyExists as on SQLite; a lost
 // connection, a server shutting down, serialisation failures and deadlocks are kUnavailable; a lost connection
 // stays broken() and the Pool replaces it. Not thread-safe: one thread at a time (the Pool hands them out).
@@ -95,8 +101,10 @@ class Connection final : public sql::Connection {
     Result<std::unique_ptr<sql::Statement>> Prepare(std::string_view sql) override;
     std::int64_t Changes() const override { return changes_; }
     Status Begin() override;
+    Status BeginSnapshot() override;
     Status LockSchema() override;
     Status UnlockSchema() override;
+    void SetAccess(const sql::Access& access) override { access_ = access; }
 
     // Runs `COPY ... FROM STDIN` (`copy`) and sends `data` as its whole input, in the format the COPY names.
     Status CopyIn(std::string_view copy, std::span<const std::uint8_t> data);
@@ -112,12 +120,24 @@ class Connection final : public sql::Connection {
     // Turns a finished command's result into Ok (keeping it when it returned rows) or the mapped Error.
     Result<pg_result*> Check(pg_result* result, std::string_view context);
     std::string NextStatementName();
+    Status BeginWith(const std::string& begin);
+    // Executes a statement (prepared as `name`, or else `text`), under the access's role and tenant when outside
+    // a transaction. The result is the caller's to Check.
+    pg_result* Execute(const char* name, const std::string& text, int n, const Oid* types, const char* const* values,
+                       const int* lengths, const int* formats);
+    // Prepares the set_config of role and tenant on first use; its failed result, or null.
+    pg_result* PrepareAccess();
+    // The role and tenant the access's transactions take ("" and "" for the owner's).
+    const char* AccessRole() const;
+    std::string AccessTenant() const;
 
     // Bounds the statement cache: repositories use a fixed set of texts, so more means something builds SQL
     // from data, and the cache would grow without end.
     static constexpr std::size_t kMaxCachedStatements = 1024;
 
     pg_conn* conn_;
+    sql::Access access_ = sql::Access::Owner();
+    bool access_prepared_ = false;  // the set_config statement of Execute's pipeline
     std::int64_t changes_ = 0;
     std::uint64_t statement_counter_ = 0;
     std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;

@@ -16,14 +16,14 @@ Result<std::unique_ptr<PostgresPool>> PostgresPool::Open(std::string conninfo, P
     return pool;
 }
 
-Result<sql::ConnectionLease> PostgresPool::Write() {
+Result<sql::ConnectionLease> PostgresPool::AcquireWriter() {
     if (options_.read_only) {
         return MakeError(Errc::kFailedPrecondition, "the database " + location_ + " is open read-only");
     }
     return Lease(true);
 }
 
-Result<sql::ConnectionLease> PostgresPool::Read() {
+Result<sql::ConnectionLease> PostgresPool::AcquireReader() {
     return Lease(false);
 }
 

@@ -31,8 +31,6 @@ class PostgresPool final : public sql::Pool {
     ~PostgresPool() override = default;
 
     sql::Dialect dialect() const override { return sql::Dialect::kPostgres; }
-    Result<sql::ConnectionLease> Write() override;
-    Result<sql::ConnectionLease> Read() override;
     std::string Location() const override { return location_; }
 
     // Connections open now (idle and leased), for tests and status.
@@ -40,6 +38,8 @@ class PostgresPool final : public sql::Pool {
 
   private:
     PostgresPool(std::string conninfo, PoolOptions options);
+    Result<sql::ConnectionLease> AcquireWriter() override;
+    Result<sql::ConnectionLease> AcquireReader() override;
     Result<sql::ConnectionLease> Lease(bool writer);
     void Release(sql::Connection* connection, bool writer) override;
 

@@ -1,7 +1,8 @@
 // The SampleJournal on PostgreSQL (store/sample_journal.hpp): the samples_raw table of migration 9, partitioned
 // by UTC day.
 //
-// Append sends the rows by binary COPY in one transaction (one round trip for the data, one commit). Compaction
+// Append sends the rows by binary COPY (through a temporary table: COPY into a table under row-level security is
+// refused) and one INSERT, in one transaction with one commit. Compaction
 // reads and deletes in one REPEATABLE READ transaction, so the DELETE removes exactly the rows the planner saw:
 // rows other instances commit meanwhile are not in its snapshot, and stay. Maintain() makes the partitions of
 // today and the next two days, and drops the partitions of days before yesterday once they are empty (a day's

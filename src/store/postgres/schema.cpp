@@ -172,6 +172,86 @@ CREATE TABLE samples_raw (
 CREATE TABLE samples_raw_default PARTITION OF samples_raw DEFAULT;
 CREATE INDEX samples_raw_by_series ON samples_raw (series_id, ts);
 )sql"},
+    {10, "row-level security on every tenant-owned table", R"sql(
+-- docs/schema.md, "Row-level security". Roles are the cluster's, shared by every database on it, so each is made
+-- only when missing; two instances migrating two databases at once may both find it missing, and the one that
+-- loses the race on the catalog's unique index finds it made.
+DO $$
+DECLARE
+    wanted text;
+BEGIN
+    FOREACH wanted IN ARRAY ARRAY['meterhub_app', 'meterhub_system'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = wanted) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', wanted);
+            EXCEPTION
+                WHEN duplicate_object OR unique_violation THEN NULL;
+                WHEN insufficient_privilege THEN
+                    RAISE EXCEPTION 'role % does not exist and % may not create roles', wanted, current_user
+                        USING HINT = 'create roles meterhub_app and meterhub_system first (docs/schema.md, '
+                                     '"Row-level security")';
+            END;
+        END IF;
+        IF EXISTS (SELECT FROM pg_roles WHERE rolname = wanted AND (rolsuper OR rolbypassrls)) THEN
+            RAISE EXCEPTION 'role % is a superuser or has BYPASSRLS: row-level security would not hold', wanted;
+        END IF;
+        -- The driver switches to the role per transaction (SET ROLE), which a superuser may always do and anyone
+        -- else as a member.
+        IF NOT pg_has_role(current_user, wanted, 'MEMBER') THEN
+            BEGIN
+                EXECUTE format('GRANT %I TO %I', wanted, current_user);
+            EXCEPTION WHEN insufficient_privilege THEN
+                RAISE EXCEPTION '% is not a member of role % and may not make itself one', current_user, wanted
+                    USING HINT = 'GRANT ' || wanted || ' TO ' || current_user || ' (docs/schema.md)';
+            END;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Isolates one table with a tenant_id column: row-level security enabled and forced (the owner too is held to
+-- it), a policy that lets a transaction see and write only the rows of the tenant it set (none when it set
+-- none: NULLIF, because a setting that a transaction once set reads '' afterwards, not NULL), one that lets
+-- the system role through, and the privileges both roles need. Later migrations call it for new tables.
+CREATE FUNCTION mh_enable_tenant_rls(target regclass) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', target);
+    EXECUTE format('CREATE POLICY mh_tenant ON %s '
+                   'USING (tenant_id = NULLIF(current_setting(''mh.tenant'', true), '''')::bigint) '
+                   'WITH CHECK (tenant_id = NULLIF(current_setting(''mh.tenant'', true), '''')::bigint)', target);
+    EXECUTE format('CREATE POLICY mh_system ON %s TO meterhub_system USING (true) WITH CHECK (true)', target);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO meterhub_app, meterhub_system', target);
+END
+$f$;
+REVOKE ALL ON FUNCTION mh_enable_tenant_rls(regclass) FROM PUBLIC;
+
+DO $$
+DECLARE
+    tenant_owned regclass;
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO meterhub_app, meterhub_system', current_schema());
+    -- The system role works on every table but the migrations' record, and on the tables later migrations make.
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO meterhub_system',
+                   current_schema());
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES '
+                   'TO meterhub_system', current_schema());
+    REVOKE ALL ON schema_migrations FROM meterhub_system;
+    -- The sample journal's seq default (migration 9) runs as the system role.
+    EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO meterhub_system', current_schema());
+    FOR tenant_owned IN
+        SELECT c.oid::regclass FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+          AND a.attname = 'tenant_id' AND NOT a.attisdropped
+    LOOP
+        PERFORM mh_enable_tenant_rls(tenant_owned);
+    END LOOP;
+END
+$$;
+-- What the tenant paths read beyond their tenant's rows: members' e-mail addresses (not their password hashes),
+-- and the unclaimed devices a tenant claims or registers (their frames name no tenant).
+GRANT SELECT (id, email) ON users TO meterhub_app;
+GRANT SELECT, DELETE ON unclaimed_devices TO meterhub_app;
+)sql"},
 };
 
 }  // namespace

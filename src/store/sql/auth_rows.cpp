@@ -28,7 +28,7 @@ Result<ApiKey> SqlAuth::CreateApiKey(const TenantScope& scope, std::string_view 
                                          std::string_view secret_hash) {
     ApiKey key{ids_.Next(), scope.tenant(), std::string(name), std::string(prefix), std::string(secret_hash),
                clock_.Now(), std::nullopt};
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("INSERT INTO api_keys (id, tenant_id, name, prefix, secret_hash, created_at) "
                                         "VALUES (?, ?, ?, ?, ?, ?)"));
@@ -43,7 +43,7 @@ Result<ApiKey> SqlAuth::CreateApiKey(const TenantScope& scope, std::string_view 
 }
 
 Result<std::vector<ApiKey>> SqlAuth::ListApiKeys(const TenantScope& scope) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         reader->Cached("SELECT " + std::string(kApiKeyColumns) +
                                        " FROM api_keys WHERE tenant_id = ? ORDER BY created_at"));
@@ -58,7 +58,7 @@ Result<std::vector<ApiKey>> SqlAuth::ListApiKeys(const TenantScope& scope) {
 }
 
 Status SqlAuth::RevokeApiKey(const TenantScope& scope, std::int64_t id) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) "
                                         "WHERE tenant_id = ? AND id = ?"));
@@ -68,7 +68,7 @@ Status SqlAuth::RevokeApiKey(const TenantScope& scope, std::int64_t id) {
 }
 
 Result<ApiKey> SqlAuth::FindApiKey(std::string_view prefix) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         reader->Cached("SELECT " + std::string(kApiKeyColumns) + " FROM api_keys WHERE prefix = ?"));
     stmt->Bind(1, prefix);
@@ -80,7 +80,7 @@ Result<ApiKey> SqlAuth::FindApiKey(std::string_view prefix) {
 }
 
 Status SqlAuth::RevokeToken(std::string_view token_id, Timestamp expires_at) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     // Forget revocations of tokens that have expired on their own meanwhile.
     MH_ASSIGN_OR_RETURN(Statement * purge, writer->Cached("DELETE FROM revoked_tokens WHERE expires_at < ?"));
     MH_RETURN_IF_ERROR(purge->Bind(1, ToMillis(clock_.Now())).Run());
@@ -91,7 +91,7 @@ Status SqlAuth::RevokeToken(std::string_view token_id, Timestamp expires_at) {
 }
 
 Result<bool> SqlAuth::IsTokenRevoked(std::string_view token_id) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, reader->Cached("SELECT 1 FROM revoked_tokens WHERE token_id = ?"));
     stmt->Bind(1, token_id);
     MH_ASSIGN_OR_RETURN(bool row, stmt->Step());
@@ -101,7 +101,7 @@ Result<bool> SqlAuth::IsTokenRevoked(std::string_view token_id) {
 
 Status SqlAuth::CreateEmailToken(UserId user, EmailTokenPurpose purpose, std::string_view token_hash,
                                      std::string_view new_email, Timestamp expires_at) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, expires_at) "
                                         "VALUES (?, ?, ?, ?, ?)"));
@@ -115,7 +115,7 @@ Status SqlAuth::CreateEmailToken(UserId user, EmailTokenPurpose purpose, std::st
 
 Result<std::pair<UserId, std::string>> SqlAuth::ConsumeEmailToken(EmailTokenPurpose purpose,
                                                                       std::string_view token_hash, Timestamp now) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("DELETE FROM email_tokens WHERE token_hash = ? AND purpose = ? "
                                         "RETURNING user_id, COALESCE(new_email, ''), expires_at"));
@@ -131,7 +131,7 @@ Result<std::pair<UserId, std::string>> SqlAuth::ConsumeEmailToken(EmailTokenPurp
 
 Status SqlAuth::CreateSession(std::string_view id_hash, UserId user, std::string_view csrf_token,
                                   Timestamp expires_at) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * purge, writer->Cached("DELETE FROM sessions WHERE expires_at < ?"));
     MH_RETURN_IF_ERROR(purge->Bind(1, ToMillis(clock_.Now())).Run());
     MH_ASSIGN_OR_RETURN(Statement * stmt,
@@ -146,7 +146,7 @@ Status SqlAuth::CreateSession(std::string_view id_hash, UserId user, std::string
 }
 
 Result<Session> SqlAuth::FindSession(std::string_view id_hash, Timestamp now) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, reader->Cached("SELECT user_id, csrf_token, expires_at FROM sessions "
                                                           "WHERE id_hash = ? AND expires_at > ?"));
     stmt->Bind(1, id_hash).Bind(2, ToMillis(now));
@@ -158,7 +158,7 @@ Result<Session> SqlAuth::FindSession(std::string_view id_hash, Timestamp now) {
 }
 
 Status SqlAuth::DeleteSession(std::string_view id_hash) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("DELETE FROM sessions WHERE id_hash = ?"));
     return stmt->Bind(1, id_hash).Run();
 }

@@ -36,7 +36,7 @@ ChunkRow ChunkFrom(const Statement& s) {
 }  // namespace
 
 Result<std::optional<SeriesInfo>> SqlChunks::LookupSeries(SeriesId id) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, reader->Cached("SELECT s.tenant_id, s.kind, t.time_zone FROM series s "
                                                          "JOIN tenants t ON t.id = s.tenant_id WHERE s.id = ?"));
     stmt->Bind(1, id.value());
@@ -49,7 +49,7 @@ Result<std::optional<SeriesInfo>> SqlChunks::LookupSeries(SeriesId id) {
 }
 
 Result<std::vector<ChunkRow>> SqlChunks::ReadChunks(SeriesId series, std::int64_t from_ms, std::int64_t to_ms) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     // A chunk overlaps when it starts at or before `to` and ends at or after `from`. The primary key alone would
     // walk the series from its first chunk (a year of chunk data to answer "today"), so first the index on the
     // end gives the earliest start among the chunks that reach `from` (index entries only), and then the primary
@@ -73,7 +73,7 @@ Result<std::vector<ChunkRow>> SqlChunks::ReadChunks(SeriesId series, std::int64_
 }
 
 Result<std::optional<ChunkRow>> SqlChunks::LastChunk(SeriesId series) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         reader->Cached("SELECT series_id, tenant_id, start_ts, end_ts, count, data FROM chunks "
                                        "WHERE series_id = ? ORDER BY start_ts DESC LIMIT 1"));
@@ -87,7 +87,7 @@ Result<std::optional<ChunkRow>> SqlChunks::LastChunk(SeriesId series) {
 
 Result<std::vector<RollupRow>> SqlChunks::ReadRollups(SeriesId series, std::int32_t resolution_s,
                                                         std::int64_t from_ms, std::int64_t to_ms) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryAll(
         *reader,
         Sql({"SELECT ", kRollupColumns,
@@ -99,7 +99,7 @@ Result<std::vector<RollupRow>> SqlChunks::ReadRollups(SeriesId series, std::int3
 }
 
 Status SqlChunks::Write(const ChunkWrite& change, const CommitHooks& hooks) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*writer));
     MH_RETURN_IF_ERROR(WriteChunkChange(*writer, change));
     if (hooks.before_commit) hooks.before_commit();
@@ -181,7 +181,7 @@ Status WriteChunkChange(Connection& writer, const ChunkWrite& change) {
 }
 
 Result<std::int64_t> SqlChunks::PurgeChunks(TenantId tenant, std::int64_t before_ms) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*writer));
     MH_ASSIGN_OR_RETURN(Statement * count,
                         writer->Cached("SELECT COALESCE(SUM(c.count), 0) FROM chunks c JOIN series s ON s.id = "
@@ -199,7 +199,7 @@ Result<std::int64_t> SqlChunks::PurgeChunks(TenantId tenant, std::int64_t before
 }
 
 Result<ChunkStore::Stats> SqlChunks::ChunkStats() {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         reader->Cached("SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(SUM(LENGTH(data)), 0) "
                                        "FROM chunks"));

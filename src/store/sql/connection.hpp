@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "core/result.hpp"
+#include "store/sql/access.hpp"
 #include "store/sql/dialect.hpp"
 
 namespace mh::store::sql {
@@ -66,11 +67,18 @@ class Connection {
     virtual std::int64_t Changes() const = 0;
     // Starts a write transaction (SQLite: BEGIN IMMEDIATE, so that it never fails to upgrade later).
     virtual Status Begin() = 0;
+    // Starts a transaction whose reads and writes all see one snapshot (PostgreSQL: REPEATABLE READ), so that a
+    // DELETE touches only rows its earlier SELECT could see. SQLite's write transactions already are.
+    virtual Status BeginSnapshot() { return Begin(); }
     // Serialises schema changes between processes sharing one database, held until UnlockSchema() and nestable
     // (PostgreSQL: a session advisory lock, so two instances starting at once migrate once). SQLite needs none:
     // its write transactions already exclude each other.
     virtual Status LockSchema() { return Ok(); }
     virtual Status UnlockSchema() { return Ok(); }
+    // Who the coming statements and transactions act for (the Pool sets it per lease). PostgreSQL runs each
+    // transaction, and each statement outside one, as the access's role with its tenant (row-level security);
+    // SQLite, one process's own file, has no roles and ignores it.
+    virtual void SetAccess(const Access&) {}
 };
 
 // A transaction on one connection, rolled back unless Commit() is reached.
@@ -78,6 +86,10 @@ class Transaction {
   public:
     static Result<Transaction> Begin(Connection& connection) {
         MH_RETURN_IF_ERROR(connection.Begin());
+        return Transaction(&connection);
+    }
+    static Result<Transaction> BeginSnapshot(Connection& connection) {
+        MH_RETURN_IF_ERROR(connection.BeginSnapshot());
         return Transaction(&connection);
     }
     Transaction(Transaction&& other) noexcept : connection_(std::exchange(other.connection_, nullptr)) {}

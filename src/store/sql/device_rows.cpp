@@ -24,7 +24,7 @@ UnclaimedDevice UnclaimedFrom(const Statement& s) {
 Result<Device> SqlDevices::CreateDevice(const TenantScope& scope, const NewDevice& d) {
     Device device{ids_.Next<DeviceId>(), scope.tenant(), d.name, d.source,        d.serial,     d.model,
                   clock_.Now(),          "",             d.rated_power_w, d.mppt_count, d.poll_address};
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("INSERT INTO devices (id, tenant_id, name, source, serial, model, created_at, "
                                         "poll_address, rated_power_w, mppt_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -47,21 +47,21 @@ Result<Device> SqlDevices::CreateDevice(const TenantScope& scope, const NewDevic
 }
 
 Result<std::vector<Device>> SqlDevices::ListDevices(const TenantScope& scope) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::Tenant(scope)));
     return QueryAll(
         *reader, Sql({"SELECT ", kDeviceColumns, " FROM devices WHERE tenant_id = ? ORDER BY name, id"}),
         [&](Statement& s) { s.Bind(1, scope.tenant().value()); }, &DeviceFrom);
 }
 
 Result<Device> SqlDevices::GetDevice(const TenantScope& scope, DeviceId id) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::Tenant(scope)));
     return QueryOne(
         *reader, Sql({"SELECT ", kDeviceColumns, " FROM devices WHERE tenant_id = ? AND id = ?"}),
         [&](Statement& s) { s.Bind(1, scope.tenant().value()).Bind(2, id.value()); }, &DeviceFrom, "device");
 }
 
 Result<Device> SqlDevices::FindDeviceBySerial(const TenantScope& scope, std::string_view serial) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::Tenant(scope)));
     return QueryOne(
         *reader, Sql({"SELECT ", kDeviceColumns, " FROM devices WHERE tenant_id = ? AND serial = ?"}),
         [&](Statement& s) { s.Bind(1, scope.tenant().value()).Bind(2, serial); }, &DeviceFrom,
@@ -69,7 +69,7 @@ Result<Device> SqlDevices::FindDeviceBySerial(const TenantScope& scope, std::str
 }
 
 Status SqlDevices::UpdateDevice(const TenantScope& scope, DeviceId id, const DeviceUpdate& u) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     // A set flag per field, so that one cached statement serves every combination.
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("UPDATE devices SET name = COALESCE(?1, name), "
@@ -89,14 +89,14 @@ Status SqlDevices::UpdateDevice(const TenantScope& scope, DeviceId id, const Dev
 }
 
 Status SqlDevices::DeleteDevice(const TenantScope& scope, DeviceId id) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("DELETE FROM devices WHERE tenant_id = ? AND id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, scope.tenant().value()).Bind(2, id.value()).Run());
     return RequireChanged(*writer, "device");
 }
 
 Result<Series> SqlDevices::EnsureSeries(const TenantScope& scope, const NewSeries& s) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     // The device must be this tenant's: checked in the same statement that reads the existing series.
     MH_ASSIGN_OR_RETURN(Statement * device, writer->Cached("SELECT 1 FROM devices WHERE tenant_id = ? AND id = ?"));
     device->Bind(1, scope.tenant().value()).Bind(2, s.device.value());
@@ -134,7 +134,7 @@ Result<Series> SqlDevices::EnsureSeries(const TenantScope& scope, const NewSerie
 }
 
 Result<std::vector<Series>> SqlDevices::ListSeries(const TenantScope& scope, std::optional<DeviceId> device) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::Tenant(scope)));
     if (device) {
         return QueryAll(
             *reader,
@@ -147,14 +147,14 @@ Result<std::vector<Series>> SqlDevices::ListSeries(const TenantScope& scope, std
 }
 
 Result<Series> SqlDevices::GetSeries(const TenantScope& scope, SeriesId id) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::Tenant(scope)));
     return QueryOne(
         *reader, Sql({"SELECT ", kSeriesColumns, " FROM series WHERE tenant_id = ? AND id = ?"}),
         [&](Statement& s) { s.Bind(1, scope.tenant().value()).Bind(2, id.value()); }, &SeriesFrom, "series");
 }
 
 Status SqlDevices::SetDeviceFacts(const TenantScope& scope, DeviceId id, const DeviceFacts& facts) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("UPDATE devices SET firmware = COALESCE(?1, firmware), "
                                         "rated_power_w = COALESCE(?2, rated_power_w), "
@@ -167,7 +167,7 @@ Status SqlDevices::SetDeviceFacts(const TenantScope& scope, DeviceId id, const D
 }
 
 Result<Device> SqlDevices::FindDeviceBySource(std::string_view source, std::string_view serial) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryOne(
         *reader, Sql({"SELECT ", kDeviceColumns, " FROM devices WHERE source = ? AND serial = ?"}),
         [&](Statement& s) { s.Bind(1, source).Bind(2, serial); }, &DeviceFrom,
@@ -175,7 +175,7 @@ Result<Device> SqlDevices::FindDeviceBySource(std::string_view source, std::stri
 }
 
 Status SqlDevices::RecordUnclaimed(const DeviceSighting& sighting) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(
         Statement * stmt,
         writer->Cached(Sql({"INSERT INTO unclaimed_devices (source, serial, first_seen, last_seen, frames, "
@@ -195,7 +195,7 @@ Status SqlDevices::RecordUnclaimed(const DeviceSighting& sighting) {
 }
 
 Result<std::vector<UnclaimedDevice>> SqlDevices::ListUnclaimed() {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryAll(
         *reader, Sql({"SELECT ", kUnclaimedColumns, " FROM unclaimed_devices ORDER BY last_seen DESC, serial"}),
         [](Statement&) {}, &UnclaimedFrom);
@@ -203,7 +203,7 @@ Result<std::vector<UnclaimedDevice>> SqlDevices::ListUnclaimed() {
 
 Result<Device> SqlDevices::ClaimDevice(const TenantScope& scope, std::string_view serial,
                                         std::optional<std::string_view> source, std::string_view name) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(auto waiting,
                         QueryAll(
                             *writer, Sql({"SELECT ", kUnclaimedColumns, " FROM unclaimed_devices WHERE serial = ?"}),

@@ -13,7 +13,7 @@ Lease LeaseFrom(const Statement& s) {
 
 Result<bool> SqlLeases::Acquire(std::string_view name, std::string_view holder, Timestamp now, Timestamp expires_at) {
     if (name.empty() || holder.empty()) return MakeError(Errc::kInvalidArgument, "a lease needs a name and a holder");
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     // The update applies only when the lease is the caller's or has run out, so of two instances racing for a
     // free lease exactly one changes a row.
     MH_ASSIGN_OR_RETURN(Statement * stmt,
@@ -28,13 +28,13 @@ Result<bool> SqlLeases::Acquire(std::string_view name, std::string_view holder, 
 }
 
 Status SqlLeases::Release(std::string_view name, std::string_view holder) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("DELETE FROM leases WHERE name = ? AND holder = ?"));
     return stmt->Bind(1, name).Bind(2, holder).Run();
 }
 
 Result<std::optional<Lease>> SqlLeases::Find(std::string_view name) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     auto found = QueryOne(
         *reader, "SELECT name, holder, expires_at FROM leases WHERE name = ?", [&](Statement& s) { s.Bind(1, name); },
         &LeaseFrom, "lease");
@@ -46,7 +46,7 @@ Result<std::optional<Lease>> SqlLeases::Find(std::string_view name) {
 }
 
 Result<std::vector<Lease>> SqlLeases::List(std::string_view prefix) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     // A range on the primary key instead of LIKE, whose wildcards would need escaping.
     std::string upper(prefix);
     upper.push_back('\x7f');

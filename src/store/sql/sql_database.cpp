@@ -16,7 +16,7 @@ SqlDatabase::SqlDatabase(std::unique_ptr<Pool> pool, std::span<const Migration> 
       leases_(*pool_) {}
 
 Result<int> SqlDatabase::SchemaVersion() {
-    MH_ASSIGN_OR_RETURN(auto connection, read_only_ ? pool_->Read() : pool_->Write());
+    MH_ASSIGN_OR_RETURN(auto connection, read_only_ ? pool_->Read(Access::Owner()) : pool_->Write(Access::Owner()));
     return sql::SchemaVersion(*connection, read_only_);
 }
 
@@ -26,7 +26,7 @@ int SqlDatabase::LatestSchemaVersion() const {
 
 Result<int> SqlDatabase::Migrate() {
     if (read_only_) return MakeError(Errc::kFailedPrecondition, "the database is open read-only");
-    MH_ASSIGN_OR_RETURN(auto writer, pool_->Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_->Write(Access::Owner()));
     return sql::Migrate(*writer, migrations_, clock_);
 }
 

@@ -7,7 +7,7 @@ namespace mh::store::sql {
 
 Result<Tenant> SqlTenants::CreateTenant(const NewTenant& t) {
     Tenant tenant{ids_.Next<TenantId>(), t.name, t.time_zone, t.raw_retention_days, clock_.Now()};
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("INSERT INTO tenants (id, name, time_zone, raw_retention_days, created_at) "
                                         "VALUES (?, ?, ?, ?, ?)"));
@@ -21,26 +21,26 @@ Result<Tenant> SqlTenants::CreateTenant(const NewTenant& t) {
 }
 
 Result<std::vector<Tenant>> SqlTenants::ListTenants() {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryAll(*reader, Sql({"SELECT ", kTenantColumns, " FROM tenants ORDER BY name"}), NoBind, &TenantFrom);
 }
 
 Result<Tenant> SqlTenants::FindTenant(std::string_view name) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryOne(
         *reader, Sql({"SELECT ", kTenantColumns, " FROM tenants WHERE name = ?"}),
         [&](Statement& s) { s.Bind(1, name); }, &TenantFrom, "tenant '" + std::string(name) + "'");
 }
 
 Result<Tenant> SqlTenants::GetTenant(TenantId id) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryOne(
         *reader, Sql({"SELECT ", kTenantColumns, " FROM tenants WHERE id = ?"}),
         [&](Statement& s) { s.Bind(1, id.value()); }, &TenantFrom, "tenant");
 }
 
 Status SqlTenants::DeleteTenant(TenantId id) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("DELETE FROM tenants WHERE id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, id.value()).Run());
     return RequireChanged(*writer, "tenant");
@@ -48,7 +48,7 @@ Status SqlTenants::DeleteTenant(TenantId id) {
 
 Status SqlTenants::SetTenantRetention(TenantId id, std::int64_t raw_retention_days) {
     if (raw_retention_days < 1) return MakeError(Errc::kInvalidArgument, "retention must be at least one day");
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("UPDATE tenants SET raw_retention_days = ? WHERE id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, raw_retention_days).Bind(2, id.value()).Run());
     return RequireChanged(*writer, "tenant");

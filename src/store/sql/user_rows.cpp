@@ -18,7 +18,7 @@ User UserFrom(const Statement& s) {
 
 Result<User> SqlUsers::CreateUser(const NewUser& u) {
     User user{ids_.Next<UserId>(), u.email, u.display_name, u.password_hash, u.system_admin, false, clock_.Now()};
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("INSERT INTO users (id, email, display_name, password_hash, system_admin, "
                                         "email_verified, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)"));
@@ -33,40 +33,40 @@ Result<User> SqlUsers::CreateUser(const NewUser& u) {
 }
 
 Result<User> SqlUsers::GetUser(UserId id) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryOne(
         *reader, Sql({"SELECT ", kUserColumns, " FROM users WHERE id = ?"}),
         [&](Statement& s) { s.Bind(1, id.value()); }, &UserFrom, "user");
 }
 
 Result<User> SqlUsers::FindUserByEmail(std::string_view email) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryOne(
         *reader, Sql({"SELECT ", kUserColumns, " FROM users WHERE email = ?"}), [&](Statement& s) { s.Bind(1, email); },
         &UserFrom, "user '" + std::string(email) + "'");
 }
 
 Result<std::vector<User>> SqlUsers::ListUsers() {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryAll(*reader, Sql({"SELECT ", kUserColumns, " FROM users ORDER BY email"}), NoBind, &UserFrom);
 }
 
 Status SqlUsers::SetPasswordHash(UserId id, std::string_view password_hash) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("UPDATE users SET password_hash = ? WHERE id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, password_hash).Bind(2, id.value()).Run());
     return RequireChanged(*writer, "user");
 }
 
 Status SqlUsers::DeleteUser(UserId id) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("DELETE FROM users WHERE id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, id.value()).Run());
     return RequireChanged(*writer, "user");
 }
 
 Result<std::optional<Role>> SqlUsers::RoleOf(UserId user, TenantId tenant) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         reader->Cached("SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?"));
     stmt->Bind(1, tenant.value()).Bind(2, user.value());
@@ -79,7 +79,7 @@ Result<std::optional<Role>> SqlUsers::RoleOf(UserId user, TenantId tenant) {
 }
 
 Status SqlUsers::SetMember(TenantId tenant, UserId user, Role role) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("INSERT INTO memberships (tenant_id, user_id, role) VALUES (?, ?, ?) "
                                         "ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = excluded.role"));
@@ -91,7 +91,7 @@ Status SqlUsers::SetMember(TenantId tenant, UserId user, Role role) {
 }
 
 Result<std::vector<Member>> SqlUsers::ListMembers(const TenantScope& scope) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::Tenant(scope)));
     return QueryAll(
         *reader,
         "SELECT m.user_id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id "
@@ -105,7 +105,7 @@ Result<std::vector<Member>> SqlUsers::ListMembers(const TenantScope& scope) {
 }
 
 Result<std::vector<Membership>> SqlUsers::MembershipsOf(UserId user) {
-    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read());
+    MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(Access::System()));
     return QueryAll(
         *reader,
         "SELECT t.id, t.name, t.time_zone, t.raw_retention_days, t.created_at, m.role FROM memberships m "
@@ -119,7 +119,7 @@ Result<std::vector<Membership>> SqlUsers::MembershipsOf(UserId user) {
 }
 
 Status SqlUsers::RemoveMember(const TenantScope& scope, UserId user) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::Tenant(scope)));
     MH_ASSIGN_OR_RETURN(Statement * stmt,
                         writer->Cached("DELETE FROM memberships WHERE tenant_id = ? AND user_id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, scope.tenant().value()).Bind(2, user.value()).Run());
@@ -127,7 +127,7 @@ Status SqlUsers::RemoveMember(const TenantScope& scope, UserId user) {
 }
 
 Status SqlUsers::SetEmailVerified(UserId id, bool verified) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("UPDATE users SET email_verified = ? WHERE id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, std::int64_t{verified ? 1 : 0}).Bind(2, id.value()).Run());
     if (writer->Changes() == 0) return MakeError(Errc::kNotFound, "user not found");
@@ -135,7 +135,7 @@ Status SqlUsers::SetEmailVerified(UserId id, bool verified) {
 }
 
 Status SqlUsers::SetEmail(UserId id, std::string_view email) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("UPDATE users SET email = ? WHERE id = ?"));
     auto status = stmt->Bind(1, email).Bind(2, id.value()).Run();
     if (!status && status.error().code == Errc::kAlreadyExists) {
@@ -147,7 +147,7 @@ Status SqlUsers::SetEmail(UserId id, std::string_view email) {
 }
 
 Status SqlUsers::SetUserLanguage(UserId id, std::string_view language) {
-    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write());
+    MH_ASSIGN_OR_RETURN(auto writer, pool_.Write(Access::System()));
     MH_ASSIGN_OR_RETURN(Statement * stmt, writer->Cached("UPDATE users SET language = ? WHERE id = ?"));
     MH_RETURN_IF_ERROR(stmt->Bind(1, language).Bind(2, id.value()).Run());
     if (writer->Changes() == 0) return MakeError(Errc::kNotFound, "user not found");

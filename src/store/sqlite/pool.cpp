@@ -9,13 +9,13 @@ Result<std::unique_ptr<SqlitePool>> SqlitePool::Open(const std::string& path, bo
     return pool;
 }
 
-Result<sql::ConnectionLease> SqlitePool::Write() {
+Result<sql::ConnectionLease> SqlitePool::AcquireWriter() {
     if (read_only_) return MakeError(Errc::kFailedPrecondition, "the database " + path_ + " is open read-only");
     writer_mutex_.lock();  // unlocked by Release when the lease ends
     return sql::ConnectionLease(this, writer_.get(), true);
 }
 
-Result<sql::ConnectionLease> SqlitePool::Read() {
+Result<sql::ConnectionLease> SqlitePool::AcquireReader() {
     std::unique_ptr<Connection> connection;
     {
         std::lock_guard lock(readers_mutex_);

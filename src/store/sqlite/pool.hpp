@@ -21,11 +21,11 @@ class SqlitePool final : public sql::Pool {
     static Result<std::unique_ptr<SqlitePool>> Open(const std::string& path, bool read_only);
 
     sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
-    Result<sql::ConnectionLease> Write() override;
-    Result<sql::ConnectionLease> Read() override;
     std::string Location() const override { return path_; }
 
   private:
+    Result<sql::ConnectionLease> AcquireWriter() override;
+    Result<sql::ConnectionLease> AcquireReader() override;
     SqlitePool(std::string path, bool read_only, std::unique_ptr<Connection> writer)
         : path_(std::move(path)), read_only_(read_only), writer_(std::move(writer)) {}
     void Release(sql::Connection* connection, bool writer) override;

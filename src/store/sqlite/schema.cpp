@@ -150,6 +150,12 @@ CREATE TABLE leases (
     acquired_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    // 9 is the raw-samples table's (the time-series engine on PostgreSQL), on another branch.
+    {10, "row-level security (PostgreSQL only)", R"sql(
+-- PostgreSQL's migration 10 holds each tenant to its rows by row-level security; SQLite, one process's own file,
+-- has no roles, and this records only that the schema is at the same version on both.
+SELECT 1;
+)sql"},
 };
 
 }  // namespace

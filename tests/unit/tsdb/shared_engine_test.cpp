@@ -257,7 +257,7 @@ TEST_F(SharedEngineTest, WhileTheDatabaseRefusesConnectionsWritesAreRefusedThenW
 
 TEST_F(SharedEngineTest, DaysGetPartitionsAheadAndCompactedOldDaysAreDropped) {
     auto partitions = [&] {
-        auto lease = *a_.db->pool().Read();
+        auto lease = *a_.db->pool().Read(store::sql::Access::Owner());
         auto list = *lease->Prepare(
             "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
             "WHERE i.inhparent = 'samples_raw'::regclass ORDER BY 1");

@@ -1,12 +1,17 @@
 // Several meterhub instances on one PostgreSQL (the run's real server, tests/postgres_server.hpp): what one
 // instance acknowledges, every other reads at once; a login, a token, a device and a key made on one work on
-// another; and a writer killed with SIGKILL mid-ingest, beside another writing, loses no acknowledged sample.
+// another; behind HAProxy, requests go to both and a SIGKILLed instance loses no acknowledged sample while the other
+// carries on; and a writer killed with SIGKILL mid-ingest, beside another writing, loses no acknowledged sample.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <sstream>
 
+#include <set>
+
 #include "admin_session.hpp"
+#include "core/clock.hpp"
+#include "haproxy.hpp"
 #include "postgres_server.hpp"
 #include "process.hpp"
 #include "server.hpp"
@@ -135,6 +140,73 @@ TEST(ScaleOut, SigkillOfOneWriterLosesNoAcknowledgedSampleAndTheOtherCarriesOn) 
     std::int64_t other_total = 0;
     for (const auto& [metric, ts] : others) other_total += static_cast<std::int64_t>(ts.size());
     EXPECT_EQ(other_total, 2000 * kSeries);
+}
+
+TEST(ScaleOut, BehindHaproxyBothServeAndAKilledInstanceLosesNoAcknowledgedSample) {
+    const std::string url = NewDatabase();
+    auto a = ServerProcess::OnPostgres(url, true);
+    auto b = ServerProcess::OnPostgres(url, false);
+    HaproxyProcess proxy({{"a", a->port(), a->solarman_port()}, {"b", b->port(), b->solarman_port()}});
+    ASSERT_TRUE(proxy.ready()) << "HAProxy did not come up";
+    AdminSession admin(proxy.http_port());
+    const std::string tenant = admin.MakeTenant("balanced");
+    const std::string device = admin.MakeDevice(tenant, "meter", R"("source":"generic")");
+    auto made = admin.Call("POST", "/api/v1/tenants/" + tenant + "/series",
+                           R"({"device":")" + device + R"(","metric":"power","unit":"W"})");
+    ASSERT_EQ(made.status, 201) << made.body;
+
+    // Batches of 10 samples with timestamps of their own; a batch counts as stored only on its 201.
+    constexpr int kBatch = 10;
+    constexpr std::int64_t kStart = 1'780'000'000'000;
+    std::set<std::int64_t> acked;
+    std::set<std::string> served_by;
+    int sent = 0, refused = 0;
+    auto post = [&] {
+        std::string body = "[";
+        std::vector<std::int64_t> stamps;
+        for (int i = 0; i < kBatch; ++i) {
+            const std::int64_t ts = kStart + (std::int64_t{sent} * kBatch + i) * 1000;
+            stamps.push_back(ts);
+            body += (i ? "," : "") + std::string(R"({"device":")") + device + R"(","metric":"power","ts":)" +
+                    std::to_string(ts) + R"(,"value":)" + std::to_string(i) + "}";
+        }
+        body += "]";
+        ++sent;
+        try {
+            HttpClient client(proxy.http_port());
+            auto r = client.Request("POST", "/api/v1/tenants/" + tenant + "/samples", body,
+                                    {{"Authorization", "Bearer " + admin.Token()}});
+            if (r.status == 201) {
+                acked.insert(stamps.begin(), stamps.end());
+                served_by.insert(r.Header("x-served-by"));
+            } else {
+                EXPECT_GE(r.status, 500) << r.body;  // an instance going away, never a client error
+                ++refused;
+            }
+        } catch (const std::exception&) {
+            ++refused;  // the connection dropped: not acknowledged
+        }
+    };
+    for (int i = 0; i < 40; ++i) post();
+    EXPECT_EQ(served_by, (std::set<std::string>{"a", "b"})) << "round robin should use both instances";
+    EXPECT_EQ(refused, 0);
+    EXPECT_EQ(a->Stop(SIGKILL), 128 + SIGKILL);  // mid-ingest: between two batches, or while one is in flight
+    while (static_cast<int>(acked.size()) < 120 * kBatch && sent < 400) post();
+    EXPECT_GE(static_cast<int>(acked.size()), 120 * kBatch) << refused << " refused";
+    EXPECT_TRUE(served_by.count("b"));
+
+    // Everything acknowledged is there, once, read through what is left.
+    std::set<std::string> exported;
+    for (const auto& [metric, stamps] : Exported(url, "balanced")) {
+        for (std::size_t i = 1; i < stamps.size(); ++i) ASSERT_LT(stamps[i - 1], stamps[i]) << "a duplicate";
+        exported.insert(stamps.begin(), stamps.end());
+    }
+    for (std::int64_t ts : acked) {
+        ASSERT_TRUE(exported.count(FormatUtc(FromMillis(ts)))) << FormatUtc(FromMillis(ts)) << " was lost";
+    }
+    AdminSession after(proxy.http_port());
+    const auto series = after.SeriesOf(tenant, device);
+    EXPECT_FALSE(std::isnan(after.Latest(tenant, series.at("power"))));
 }
 
 }  // namespace

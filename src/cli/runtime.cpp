@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <thread>
 
 #include "store/postgres/open.hpp"
@@ -47,7 +48,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config, bool read_only) {
         options.read_only = read_only;
         options.max_connections = static_cast<int>(storage.max_connections);
         MH_ASSIGN_OR_RETURN(auto database, store::postgres::Open(storage.url, runtime->clock, *runtime->ids, options));
-        runtime->journal = std::make_unique<store::postgres::PostgresJournal>(database->pool());
+        // Commits are announced to the other instances under this process's name (their live dashboards).
+        std::string origin = jobs::ProcessHolderName();
+        std::replace_if(origin.begin(), origin.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-'; }, '_');
+        runtime->journal =
+            std::make_unique<store::postgres::PostgresJournal>(database->pool(), read_only ? "" : origin);
         runtime->store = std::move(database);
     }
     if (!read_only) {

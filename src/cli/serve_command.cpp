@@ -21,6 +21,9 @@
 #include "cli/opendtu_mqtt_service.hpp"
 #include "jobs/scheduler.hpp"
 #include "cli/runtime.hpp"
+#include "store/postgres/listener.hpp"
+#include "store/postgres/sample_journal.hpp"
+#include "store/postgres/sample_notice.hpp"
 #include "collect/field_map_catalog.hpp"
 #include "collect/solarman_collector.hpp"
 #include "collect/solarman_pollers.hpp"
@@ -221,6 +224,26 @@ jobs::JobSpec RetentionJob(Runtime& runtime) {
                          }};
 }
 
+// The samples the other instances on the database commit, for this one's live dashboards (their notices).
+Result<std::unique_ptr<store::postgres::Listener>> ListenToOtherInstances(const Config& config,
+                                                                          const std::string& origin,
+                                                                          web::LiveHub& live) {
+    return store::postgres::Listener::Start(
+        config.storage.url, {store::postgres::kSampleChannel},
+        [origin, &live](std::string_view, std::string_view payload) {
+            auto notice = store::postgres::DecodeSampleNotice(payload);
+            if (!notice) {
+                spdlog::warn("{}", notice.error().message);
+                return;
+            }
+            if (notice->origin == origin) return;  // ours: published when it committed
+            std::vector<tsdb::SeriesSample> samples;
+            samples.reserve(notice->rows.size());
+            for (const auto& row : notice->rows) samples.push_back({row.series, row.ts_ms, row.value});
+            live.Publish(notice->tenant, samples);
+        });
+}
+
 int Serve(const Config& config, bool demo) {
     // Signals are taken by sigwait below, so block them before any thread starts.
     sigset_t signals;
@@ -273,6 +296,13 @@ int Serve(const Config& config, bool demo) {
     web::LiveHub live;
     runtime.engine->SetCommitListener(
         [&live](TenantId tenant, std::span<const tsdb::SeriesSample> samples) { live.Publish(tenant, samples); });
+    // On PostgreSQL, and what the other instances commit.
+    std::unique_ptr<store::postgres::Listener> others;
+    if (auto* journal = dynamic_cast<store::postgres::PostgresJournal*>(runtime.journal.get())) {
+        auto listening = ListenToOtherInstances(config, journal->origin(), live);
+        if (!listening) return Fail(listening.error());
+        others = std::move(*listening);
+    }
     web::SiteOptions site_options;
     site_options.session_lifetime = api_options.token_lifetime;
     site_options.cookie_secure = config.auth.cookie_secure;

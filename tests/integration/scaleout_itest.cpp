@@ -74,6 +74,23 @@ TEST(ScaleOut, TwoInstancesOnOneDatabaseShareWhatEachAcknowledges) {
                                  {{"X-API-Key", key}});
     EXPECT_EQ(with_key.status, 201) << with_key.body;
     EXPECT_EQ(on_a.Latest(tenant, series.at("power")), 7.0);
+
+    // A dashboard open on B hears of a sample committed on A (the journal's notice, LISTEN/NOTIFY).
+    auto session = to_b.Request("POST", "/api/v1/auth/session",
+                                R"({"email":"admin@example.org","password":"admin password 1"})");
+    ASSERT_EQ(session.status, 200) << session.body;
+    const std::string set_cookie = session.Header("set-cookie");
+    const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+    HttpClient events(b->port());
+    events.SendRaw("GET /t/" + tenant + "/events HTTP/1.1\r\nHost: x\r\nCookie: " + cookie + "\r\n\r\n");
+    const std::string head = events.ReadUntil("retry: 2000");
+    ASSERT_NE(head.find("text/event-stream"), std::string::npos) << head;
+    auto live = on_a.Call("POST", "/api/v1/tenants/" + tenant + "/samples",
+                          R"([{"series":")" + series.at("power") + R"(","ts":)" + std::to_string(WallMs()) +
+                              R"(,"value":4321.5}])");
+    ASSERT_EQ(live.status, 201) << live.body;
+    const std::string event = events.ReadUntil(",4321.5]");
+    EXPECT_NE(event.find("[\"" + series.at("power") + "\","), std::string::npos) << event;
 }
 
 constexpr int kSeries = 20;

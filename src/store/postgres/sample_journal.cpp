@@ -8,6 +8,7 @@
 
 #include "store/postgres/connection.hpp"
 #include "store/postgres/copy_binary.hpp"
+#include "store/postgres/sample_notice.hpp"
 #include "store/sql/repositories.hpp"
 
 namespace mh::store::postgres {
@@ -77,6 +78,13 @@ Status PostgresJournal::Append(std::span<const JournalRow> rows) {
         "COPY journal_stage (series_id, tenant_id, ts, value) FROM STDIN (FORMAT binary)", copy.Finish()));
     MH_RETURN_IF_ERROR(writer->Exec("INSERT INTO samples_raw (series_id, tenant_id, ts, value) "
                                     "SELECT series_id, tenant_id, ts, value FROM journal_stage"));
+    if (!origin_.empty()) {
+        MH_ASSIGN_OR_RETURN(sql::Statement * notify,
+                            writer->Cached("SELECT COUNT(*) FROM (SELECT pg_notify(?, ?)) AS sent"));
+        for (const std::string& notice : EncodeSampleNotices(origin_, rows)) {
+            MH_RETURN_IF_ERROR(notify->Reset().Bind(1, kSampleChannel).Bind(2, notice).Run());
+        }
+    }
     return tx.Commit();
 }
 

@@ -9,6 +9,8 @@
 // late rows, arriving after, land in the default partition). Thread-safe, as the Pool is.
 #pragma once
 
+#include <string>
+
 #include "store/sample_journal.hpp"
 #include "store/sql/pool.hpp"
 
@@ -16,8 +18,12 @@ namespace mh::store::postgres {
 
 class PostgresJournal final : public SampleJournal {
   public:
-    // `pool`: a PostgreSQL pool (store/postgres/pool.hpp) on a database migrated to version 9 or later.
-    explicit PostgresJournal(sql::Pool& pool) : pool_(pool) {}
+    // `pool`: a PostgreSQL pool (store/postgres/pool.hpp) on a database migrated to version 10 or later. With an
+    // `origin` (letters, digits, '-', '_'), each commit also notifies the other instances of its samples
+    // (sample_notice.hpp) in the same transaction.
+    explicit PostgresJournal(sql::Pool& pool, std::string origin = "") : pool_(pool), origin_(std::move(origin)) {}
+
+    const std::string& origin() const { return origin_; }
 
     Status Append(std::span<const JournalRow> rows) override;
     Result<std::vector<JournalSample>> Read(SeriesId series, std::int64_t from_ms, std::int64_t to_ms) override;
@@ -29,6 +35,7 @@ class PostgresJournal final : public SampleJournal {
 
   private:
     sql::Pool& pool_;
+    const std::string origin_;
 };
 
 // The partition of the UTC day containing day_start_ms: "samples_raw_20261203".

@@ -68,7 +68,14 @@ class Api final : public net::Handler {
     collect::OpenDtuInverters& opendtu() { return *opendtu_; }
 
     // Forget cached device API keys (a key was revoked elsewhere in this process, e.g. on the web pages).
-    void ApiKeysChanged() { api_keys_.Clear(); }
+    // API keys were made or revoked here: forget the cached ones, and tell the other instances (the announcer).
+    void ApiKeysChanged() {
+        api_keys_.Clear();
+        if (api_keys_announcer_) api_keys_announcer_();
+    }
+    // Another instance changed API keys: forget the cached ones.
+    void ForgetApiKeys() { api_keys_.Clear(); }
+    void SetApiKeysAnnouncer(std::function<void()> announcer) { api_keys_announcer_ = std::move(announcer); }
     // A device was created, edited, claimed or deleted (domain::Devices tells): forget what the caches hold of it.
     void DevicesChanged(const domain::DeviceChange& change);
 
@@ -158,6 +165,7 @@ class Api final : public net::Handler {
     domain::LoginLimits& login_limits_;
     domain::RateLimiter api_by_token_;
     ApiKeyCache api_keys_;
+    std::function<void()> api_keys_announcer_;  // set before serving
     SeriesNameCache series_names_;
     std::unique_ptr<collect::DeviceDirectory> directory_;
     std::unique_ptr<collect::OpenDtuInverters> opendtu_;

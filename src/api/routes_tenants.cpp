@@ -151,7 +151,7 @@ void Api::AddTenantRoutes() {
             auto id = ParseId(call->params.at("key"), "API key");
             if (!id) return Fail(call, id.error());
             if (auto status = store_.auth().RevokeApiKey(*scope, *id); !status) return Fail(call, status.error());
-            api_keys_.Clear();
+            ApiKeysChanged();
             Finish(call, net::Response::Json(200, R"({"revoked":true})"));
         });
 }

@@ -17,13 +17,11 @@
 #include "cli/demo_dtu.hpp"
 #include "cli/demo_loggers.hpp"
 #include "cli/frontend.hpp"
+#include "cli/instance_feed.hpp"
 #include "cli/mqtt_service.hpp"
 #include "cli/opendtu_mqtt_service.hpp"
 #include "jobs/scheduler.hpp"
 #include "cli/runtime.hpp"
-#include "store/postgres/listener.hpp"
-#include "store/postgres/sample_journal.hpp"
-#include "store/postgres/sample_notice.hpp"
 #include "collect/field_map_catalog.hpp"
 #include "collect/solarman_collector.hpp"
 #include "collect/solarman_pollers.hpp"
@@ -32,6 +30,8 @@
 #include "domain/passwords.hpp"
 #include "domain/secrets.hpp"
 #include "net/http_server.hpp"
+#include "store/postgres/sample_journal.hpp"
+#include "store/sql/sql_database.hpp"
 #include "net/mail_outbox.hpp"
 #include "net/stream_server.hpp"
 #include "sim/solar.hpp"
@@ -224,26 +224,6 @@ jobs::JobSpec RetentionJob(Runtime& runtime) {
                          }};
 }
 
-// The samples the other instances on the database commit, for this one's live dashboards (their notices).
-Result<std::unique_ptr<store::postgres::Listener>> ListenToOtherInstances(const Config& config,
-                                                                          const std::string& origin,
-                                                                          web::LiveHub& live) {
-    return store::postgres::Listener::Start(
-        config.storage.url, {store::postgres::kSampleChannel},
-        [origin, &live](std::string_view, std::string_view payload) {
-            auto notice = store::postgres::DecodeSampleNotice(payload);
-            if (!notice) {
-                spdlog::warn("{}", notice.error().message);
-                return;
-            }
-            if (notice->origin == origin) return;  // ours: published when it committed
-            std::vector<tsdb::SeriesSample> samples;
-            samples.reserve(notice->rows.size());
-            for (const auto& row : notice->rows) samples.push_back({row.series, row.ts_ms, row.value});
-            live.Publish(notice->tenant, samples);
-        });
-}
-
 int Serve(const Config& config, bool demo) {
     // Signals are taken by sigwait below, so block them before any thread starts.
     sigset_t signals;
@@ -296,12 +276,13 @@ int Serve(const Config& config, bool demo) {
     web::LiveHub live;
     runtime.engine->SetCommitListener(
         [&live](TenantId tenant, std::span<const tsdb::SeriesSample> samples) { live.Publish(tenant, samples); });
-    // On PostgreSQL, and what the other instances commit.
-    std::unique_ptr<store::postgres::Listener> others;
+    // On PostgreSQL, what the other instances commit and change, and what this one changes, for them.
+    std::unique_ptr<InstanceFeed> feed;
     if (auto* journal = dynamic_cast<store::postgres::PostgresJournal*>(runtime.journal.get())) {
-        auto listening = ListenToOtherInstances(config, journal->origin(), live);
-        if (!listening) return Fail(listening.error());
-        others = std::move(*listening);
+        auto& database = dynamic_cast<store::sql::SqlDatabase&>(*runtime.store);
+        auto started = InstanceFeed::Start(config.storage.url, journal->origin(), database.pool(), live, devices, api);
+        if (!started) return Fail(started.error());
+        feed = std::move(*started);
     }
     web::SiteOptions site_options;
     site_options.session_lifetime = api_options.token_lifetime;

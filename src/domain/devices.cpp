@@ -91,9 +91,20 @@ void Devices::AddListener(Listener listener) {
     listeners_.push_back(std::move(listener));
 }
 
+void Devices::SetAnnouncer(Listener announcer) {
+    std::lock_guard lock(listeners_mutex_);
+    announcer_ = std::move(announcer);
+}
+
+void Devices::Heard(const DeviceChange& change) const {
+    std::lock_guard lock(listeners_mutex_);
+    for (const auto& listener : listeners_) listener(change);
+}
+
 void Devices::Tell(const DeviceChange& change) const {
     std::lock_guard lock(listeners_mutex_);
     for (const auto& listener : listeners_) listener(change);
+    if (announcer_) announcer_(change);
 }
 
 }  // namespace mh::domain

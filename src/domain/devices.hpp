@@ -47,6 +47,10 @@ class Devices {
     Devices(store::DeviceRepository& devices, tsdb::Engine* engine) : devices_(devices), engine_(engine) {}
     // Thread-safe; a listener runs on the thread that made the change and must not call back into Devices.
     void AddListener(Listener listener);
+    // Told of each change made here, after the listeners, to pass on to other instances on a shared database.
+    void SetAnnouncer(Listener announcer);
+    // A change another instance made: told to the listeners as if made here, and not announced again.
+    void Heard(const DeviceChange& change) const;
 
     // kInvalidArgument for a missing name or a field out of bounds; kAlreadyExists when the serial is taken.
     Result<store::Device> Create(const TenantScope& scope, const store::NewDevice& device);
@@ -67,6 +71,7 @@ class Devices {
     tsdb::Engine* engine_;
     mutable std::mutex listeners_mutex_;
     std::vector<Listener> listeners_;
+    Listener announcer_;
 };
 
 }  // namespace mh::domain

@@ -1,6 +1,6 @@
 // Several meterhub instances on one PostgreSQL (the run's real server, tests/postgres_server.hpp): what one
 // instance acknowledges, every other reads at once; a login, a token, a device and a key made on one work on
-// another; behind HAProxy, requests go to both and a SIGKILLed instance loses no acknowledged sample while the other
+// another, and what one changes the other's caches forget at once; behind HAProxy, requests go to both and a SIGKILLed instance loses no acknowledged sample while the other
 // carries on; and a writer killed with SIGKILL mid-ingest, beside another writing, loses no acknowledged sample.
 #include <gtest/gtest.h>
 
@@ -75,6 +75,19 @@ TEST(ScaleOut, TwoInstancesOnOneDatabaseShareWhatEachAcknowledges) {
     EXPECT_EQ(with_key.status, 201) << with_key.body;
     EXPECT_EQ(on_a.Latest(tenant, series.at("power")), 7.0);
 
+    // A key revoked on A is refused on B well before B's key cache (5 s) would let it go: A told B.
+    const std::string key_id = Text(ParseJson(keys.body).at("api_keys").at(0), "id");
+    ASSERT_EQ(on_a.Call("DELETE", "/api/v1/tenants/" + tenant + "/api-keys/" + key_id).status, 200);
+    EXPECT_TRUE(WaitFor(
+        [&] {
+            return to_b.Request("POST", "/api/v1/samples",
+                                R"([{"device":")" + device + R"(","metric":"power","ts":1780003601000,"value":8}])",
+                                {{"X-API-Key", key}})
+                       .status == 401;
+        },
+        std::chrono::seconds(3)))
+        << "B still takes the key A revoked";
+
     // A dashboard open on B hears of a sample committed on A (the journal's notice, LISTEN/NOTIFY).
     auto session = to_b.Request("POST", "/api/v1/auth/session",
                                 R"({"email":"admin@example.org","password":"admin password 1"})");
@@ -91,6 +104,18 @@ TEST(ScaleOut, TwoInstancesOnOneDatabaseShareWhatEachAcknowledges) {
     ASSERT_EQ(live.status, 201) << live.body;
     const std::string event = events.ReadUntil(",4321.5]");
     EXPECT_NE(event.find("[\"" + series.at("power") + "\","), std::string::npos) << event;
+
+    // A device deleted on A: B, which holds its series names from the pushes above, forgets them at once.
+    ASSERT_EQ(on_a.Call("DELETE", "/api/v1/tenants/" + tenant + "/devices/" + device).status, 200);
+    EXPECT_TRUE(WaitFor(
+        [&] {
+            return to_b.Request("POST", "/api/v1/tenants/" + tenant + "/samples",
+                                R"([{"device":")" + device + R"(","metric":"power","ts":1780003602000,"value":9}])",
+                                auth)
+                       .status == 404;
+        },
+        std::chrono::seconds(3)))
+        << "B still takes samples for the device A deleted";
 }
 
 constexpr int kSeries = 20;

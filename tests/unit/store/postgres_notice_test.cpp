@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "postgres_server.hpp"
+#include "store/postgres/change_notice.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/postgres/listener.hpp"
 #include "store/postgres/sample_notice.hpp"
@@ -57,6 +58,32 @@ TEST(SampleNoticeTest, AnythingElseIsRefusedWithAReason) {
         ASSERT_FALSE(decoded) << bad;
         EXPECT_EQ(decoded.error().code, Errc::kInvalidArgument);
         EXPECT_NE(decoded.error().message.find("sample notice"), std::string::npos);
+    }
+}
+
+TEST(ChangeNoticeTest, DeviceChangesAndKeyChangesRoundTripWithAnyText) {
+    const ChangeNotice device{"host_9", ChangeNotice::What::kDeviceUpdated, TenantId(3), DeviceId(44), "solarman",
+                              "SN 1%-x\n2", "-"};
+    const std::string encoded = EncodeChangeNotice(device);
+    EXPECT_EQ(encoded.find('\n'), std::string::npos);
+    auto decoded = DecodeChangeNotice(encoded);
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(decoded->origin, "host_9");
+    EXPECT_EQ(decoded->what, ChangeNotice::What::kDeviceUpdated);
+    EXPECT_EQ(decoded->tenant, TenantId(3));
+    EXPECT_EQ(decoded->device, DeviceId(44));
+    EXPECT_EQ(decoded->serial, "SN 1%-x\n2");
+    EXPECT_EQ(decoded->old_serial, "-");
+    auto cleared = DecodeChangeNotice(EncodeChangeNotice({"o", ChangeNotice::What::kDeviceDeleted, TenantId(1),
+                                                          DeviceId(2), "generic", "", ""}));
+    ASSERT_TRUE(cleared);
+    EXPECT_EQ(cleared->serial, "");
+    auto keys = DecodeChangeNotice(EncodeChangeNotice({"o"}));
+    ASSERT_TRUE(keys);
+    EXPECT_EQ(keys->what, ChangeNotice::What::kApiKeys);
+    for (const char* bad : {"", "mh1 o", "mh1 o api_keys extra", "mh1 o device made 1 2 s a b",
+                            "mh1 o device created 0 2 s a b", "mh1 o device created 1 2 s %zz b", "mh9 o api_keys"}) {
+        EXPECT_FALSE(DecodeChangeNotice(bad)) << bad;
     }
 }
 

@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,11 +49,29 @@ class PostgresServer {
         return server;
     }
 
+    // A server of the caller's own, for a test that stops and starts it (the run's one must stay up).
+    static std::unique_ptr<PostgresServer> Private() {
+        std::unique_ptr<PostgresServer> server(new PostgresServer(Own{}));
+        return server;
+    }
+
+    // Stops the server (fast: clients are cut off) and starts it again on the same port and data. Own servers only.
+    bool Stop() {
+        if (pid_ <= 0) return false;
+        RunTool({std::string(kPostgresBinDir) + "/pg_ctl", "stop", "-D", data_, "-m", "fast", "-w"});
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+        return true;
+    }
+    bool Start() {
+        if (pid_ > 0 || data_.empty()) return false;
+        return Launch();
+    }
+
     // A new, empty database owned by the superuser; returns its postgresql:// URL.
     Result<std::string> CreateDatabase() {
         if (!started_) return MakeError(Errc::kUnavailable, error_);
-        const std::string name =
-            "mh_test_" + std::to_string(getpid()) + "_" + std::to_string(next_database_++);
+        const std::string name = "mh_test_" + std::to_string(getpid()) + "_" + std::to_string(next_database_++);
         PGconn* conn = PQconnectdb(Url("postgres").c_str());
         PGresult* result = PQexec(conn, ("CREATE DATABASE " + name).c_str());
         const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
@@ -84,6 +103,9 @@ class PostgresServer {
             StartOwn();
         }
     }
+
+    struct Own {};
+    explicit PostgresServer(Own) { StartOwn(); }
 
     // The run's server: its port from the state file postgres.sh wrote.
     void UseShared(const std::string& state) {
@@ -126,6 +148,11 @@ class PostgresServer {
             error_ = "initdb failed (exit " + std::to_string(initialised) + "): " + detail::Slurp(Log());
             return;
         }
+        started_ = Launch();
+    }
+
+    // Runs postgres in the foreground on port_ and waits until it answers.
+    bool Launch() {
         Spawn({std::string(kPostgresBinDir) + "/postgres", "-D", data_, "-p", std::to_string(port_), "-k",
                dir_.path().string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
                "max_connections=200"});
@@ -141,9 +168,9 @@ class PostgresServer {
             std::chrono::seconds(60));
         if (!ready || pid_ <= 0) {
             error_ = "PostgreSQL did not start on port " + std::to_string(port_) + ": " + detail::Slurp(Log());
-            return;
+            return false;
         }
-        started_ = true;
+        return true;
     }
 
     std::string Log() const { return dir_.File("postgres.log"); }

@@ -38,12 +38,11 @@ Result<std::unique_ptr<InstanceFeed>> InstanceFeed::Start(const std::string& url
                                                           store::sql::Pool& pool, web::LiveHub& live,
                                                           domain::Devices& devices, api::Api& api) {
     std::unique_ptr<InstanceFeed> feed(new InstanceFeed(std::move(origin), pool, live, devices, api));
-    MH_ASSIGN_OR_RETURN(feed->listener_,
-                        store::postgres::Listener::Start(
-                            url, {store::postgres::kSampleChannel, store::postgres::kChangeChannel},
-                            [raw = feed.get()](std::string_view channel, std::string_view payload) {
-                                raw->Heard(channel, payload);
-                            }));
+    MH_ASSIGN_OR_RETURN(feed->listener_, store::postgres::Listener::Start(
+                                             url, {store::postgres::kSampleChannel, store::postgres::kChangeChannel},
+                                             [raw = feed.get()](std::string_view channel, std::string_view payload) {
+                                                 raw->Heard(channel, payload);
+                                             }));
     devices.SetAnnouncer([raw = feed.get()](const domain::DeviceChange& change) {
         raw->Announce(EncodeChangeNotice({raw->origin_, WhatOf(change.kind), change.tenant, change.device,
                                           change.source, change.serial, change.old_serial}));
@@ -73,8 +72,8 @@ void InstanceFeed::Heard(std::string_view channel, std::string_view payload) {
     if (!notice) return spdlog::warn("{}", notice.error().message);
     if (notice->origin == origin_) return;
     if (notice->what == ChangeNotice::What::kApiKeys) return api_.ForgetApiKeys();
-    devices_.Heard({KindOf(notice->what), notice->tenant, notice->device, notice->source, notice->serial,
-                    notice->old_serial});
+    devices_.Heard(
+        {KindOf(notice->what), notice->tenant, notice->device, notice->source, notice->serial, notice->old_serial});
 }
 
 // Best effort, after the change committed: a notice lost here leaves the others' caches to their TTL.

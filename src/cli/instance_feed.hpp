@@ -21,8 +21,9 @@ namespace mh::cli {
 class InstanceFeed {
   public:
     // `origin`: this instance's name in the notices (its journal's), so it skips its own.
-    static Result<std::unique_ptr<InstanceFeed>> Start(const std::string& url, std::string origin, store::sql::Pool& pool,
-                                                       web::LiveHub& live, domain::Devices& devices, api::Api& api);
+    static Result<std::unique_ptr<InstanceFeed>> Start(const std::string& url, std::string origin,
+                                                       store::sql::Pool& pool, web::LiveHub& live,
+                                                       domain::Devices& devices, api::Api& api);
     ~InstanceFeed();
     InstanceFeed(const InstanceFeed&) = delete;
     InstanceFeed& operator=(const InstanceFeed&) = delete;

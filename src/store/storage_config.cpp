@@ -11,7 +11,8 @@ void StorageConfig::Describe(config::Section& section) {
 Status StorageConfig::Validate() const {
     if (path.empty()) return config::Invalid("storage.path must not be empty");
     if (!url.empty() && !url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
-        return config::Invalid("storage.url must be a postgresql:// URL (or empty for the SQLite file at storage.path)");
+        return config::Invalid(
+            "storage.url must be a postgresql:// URL (or empty for the SQLite file at storage.path)");
     }
     if (max_connections < 2 || max_connections > 1000) {
         return config::Invalid("storage.max_connections must be between 2 and 1000");

@@ -1,5 +1,5 @@
-// StorageConfig: the [storage] section, where the database lives: an embedded SQLite file, or PostgreSQL. A plain value; see core/config_section.hpp for
-// how a section is described and loaded.
+// StorageConfig: the [storage] section, where the database lives: an embedded SQLite file, or PostgreSQL. A plain
+// value; see core/config_section.hpp for how a section is described and loaded.
 #pragma once
 
 #include <cstdint>

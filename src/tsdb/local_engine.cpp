@@ -22,7 +22,6 @@ struct LocalEngine::CheckpointJob {
     std::vector<SeriesState*> states;
 };
 
-
 LocalEngine::LocalEngine(store::ChunkStore& chunks, const Clock& clock, EngineOptions options)
     : Engine(chunks, clock, std::move(options)) {}
 
@@ -330,7 +329,7 @@ Result<std::optional<Sample>> LocalEngine::Latest(const TenantScope& scope, Seri
 }
 
 Result<std::vector<Sample>> LocalEngine::ReadRaw(const TenantScope& scope, SeriesId series, std::int64_t from_ms,
-                                            std::int64_t to_ms) {
+                                                 std::int64_t to_ms) {
     MH_RETURN_IF_ERROR(Info(scope, series));
     auto in_range = [&](const std::vector<Sample>& v) {
         auto lo =
@@ -349,8 +348,8 @@ Result<std::vector<Sample>> LocalEngine::ReadRaw(const TenantScope& scope, Serie
 }
 
 Result<std::vector<store::RollupRow>> LocalEngine::ReadRollups(const TenantScope& scope, SeriesId series,
-                                                          std::int32_t resolution_s, std::int64_t from_ms,
-                                                          std::int64_t to_ms) {
+                                                               std::int32_t resolution_s, std::int64_t from_ms,
+                                                               std::int64_t to_ms) {
     MH_ASSIGN_OR_RETURN(auto info, Info(scope, series));
     const auto r = std::find(std::begin(kResolutions), std::end(kResolutions), resolution_s) - std::begin(kResolutions);
     if (r >= kResolutionCount) {

@@ -69,7 +69,7 @@ class LocalEngine final : public Engine {
 
     LocalEngine(store::ChunkStore& chunks, const Clock& clock, EngineOptions options);
     Status Start();
-    SeriesState& StateFor(const store::SeriesInfo& info);  // exclusive lock held
+    SeriesState& StateFor(const store::SeriesInfo& info);    // exclusive lock held
     void ApplyBatch(std::span<const SeriesSample> samples);  // exclusive lock held
     Status CommitGroup(std::span<const Request> batch, std::span<const SeriesSample> samples) override;
     void AfterGroup() override;

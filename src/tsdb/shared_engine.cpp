@@ -146,9 +146,8 @@ Result<CompactionStats> SharedEngine::Compact(std::int64_t before_ms) {
         auto series = journal_.SeriesToCompact(before_ms, kCompactionRound);
         if (!series) return failed(std::move(series).error());
         for (SeriesId id : *series) {
-            auto moved = journal_.Compact(id, before_ms, [&](std::span<const store::JournalSample> rows) {
-                return PlanCompaction(id, rows);
-            });
+            auto moved = journal_.Compact(
+                id, before_ms, [&](std::span<const store::JournalSample> rows) { return PlanCompaction(id, rows); });
             if (!moved) return failed(std::move(moved).error());
             done.samples += *moved;
             ++done.series;

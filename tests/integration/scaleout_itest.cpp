@@ -1,13 +1,13 @@
 // Several meterhub instances on one PostgreSQL (the run's real server, tests/postgres_server.hpp): what one
 // instance acknowledges, every other reads at once; a login, a token, a device and a key made on one work on
-// another, and what one changes the other's caches forget at once; behind HAProxy, requests go to both and a SIGKILLed instance loses no acknowledged sample while the other
-// carries on; and a writer killed with SIGKILL mid-ingest, beside another writing, loses no acknowledged sample.
+// another, and what one changes the other's caches forget at once; behind HAProxy, requests go to both and a SIGKILLed
+// instance loses no acknowledged sample while the other carries on; and a writer killed with SIGKILL mid-ingest, beside
+// another writing, loses no acknowledged sample.
 #include <gtest/gtest.h>
 
 #include <map>
-#include <sstream>
-
 #include <set>
+#include <sstream>
 
 #include "admin_session.hpp"
 #include "core/clock.hpp"
@@ -89,8 +89,8 @@ TEST(ScaleOut, TwoInstancesOnOneDatabaseShareWhatEachAcknowledges) {
         << "B still takes the key A revoked";
 
     // A dashboard open on B hears of a sample committed on A (the journal's notice, LISTEN/NOTIFY).
-    auto session = to_b.Request("POST", "/api/v1/auth/session",
-                                R"({"email":"admin@example.org","password":"admin password 1"})");
+    auto session =
+        to_b.Request("POST", "/api/v1/auth/session", R"({"email":"admin@example.org","password":"admin password 1"})");
     ASSERT_EQ(session.status, 200) << session.body;
     const std::string set_cookie = session.Header("set-cookie");
     const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
@@ -98,9 +98,9 @@ TEST(ScaleOut, TwoInstancesOnOneDatabaseShareWhatEachAcknowledges) {
     events.SendRaw("GET /t/" + tenant + "/events HTTP/1.1\r\nHost: x\r\nCookie: " + cookie + "\r\n\r\n");
     const std::string head = events.ReadUntil("retry: 2000");
     ASSERT_NE(head.find("text/event-stream"), std::string::npos) << head;
-    auto live = on_a.Call("POST", "/api/v1/tenants/" + tenant + "/samples",
-                          R"([{"series":")" + series.at("power") + R"(","ts":)" + std::to_string(WallMs()) +
-                              R"(,"value":4321.5}])");
+    auto live = on_a.Call(
+        "POST", "/api/v1/tenants/" + tenant + "/samples",
+        R"([{"series":")" + series.at("power") + R"(","ts":)" + std::to_string(WallMs()) + R"(,"value":4321.5}])");
     ASSERT_EQ(live.status, 201) << live.body;
     const std::string event = events.ReadUntil(",4321.5]");
     EXPECT_NE(event.find("[\"" + series.at("power") + "\","), std::string::npos) << event;
@@ -147,10 +147,10 @@ std::map<std::string, std::vector<std::string>> Exported(const std::string& url,
 TEST(ScaleOut, SigkillOfOneWriterLosesNoAcknowledgedSampleAndTheOtherCarriesOn) {
     const std::string url = NewDatabase();
     auto load = [&](const std::string& tenant, int samples) {
-        return std::make_unique<Background>(std::vector<std::string>{
-            "--set", "storage.url=" + url, "--log-level", "warn", "sim", "load", "--tenant", tenant, "--series",
-            std::to_string(kSeries), "--samples", std::to_string(samples), "--batch", "200", "--start",
-            "2026-01-01T00:00:00Z", "--interval", "60"});
+        return std::make_unique<Background>(
+            std::vector<std::string>{"--set", "storage.url=" + url, "--log-level", "warn", "sim", "load", "--tenant",
+                                     tenant, "--series", std::to_string(kSeries), "--samples", std::to_string(samples),
+                                     "--batch", "200", "--start", "2026-01-01T00:00:00Z", "--interval", "60"});
     };
     std::int64_t acked = 0;
     {
@@ -249,6 +249,45 @@ TEST(ScaleOut, BehindHaproxyBothServeAndAKilledInstanceLosesNoAcknowledgedSample
     AdminSession after(proxy.http_port());
     const auto series = after.SeriesOf(tenant, device);
     EXPECT_FALSE(std::isnan(after.Latest(tenant, series.at("power"))));
+}
+
+TEST(ScaleOut, WhilePostgresqlIsDownIngestAnswers503AndReadyzSaysSoThenItRecoversByItself) {
+    auto pg = PostgresServer::Private();  // one this test may stop
+    auto url = pg->CreateDatabase();
+    ASSERT_TRUE(url) << url.error().message;
+    auto a = ServerProcess::OnPostgres(*url, true);
+    AdminSession admin(a->port());
+    const std::string tenant = admin.MakeTenant("outage");
+    const std::string device = admin.MakeDevice(tenant, "meter", R"("source":"generic")");
+    auto made = admin.Call("POST", "/api/v1/tenants/" + tenant + "/series",
+                           R"({"device":")" + device + R"(","metric":"power","unit":"W"})");
+    ASSERT_EQ(made.status, 201) << made.body;
+    const std::string series = Text(ParseJson(made.body), "id");
+    auto push = [&](std::int64_t ts, double value) {
+        return admin.Call("POST", "/api/v1/tenants/" + tenant + "/samples",
+                          R"([{"series":")" + series + R"(","ts":)" + std::to_string(ts) + R"(,"value":)" +
+                              std::to_string(value) + "}]");
+    };
+    ASSERT_EQ(push(1'780'000'000'000, 1).status, 201);
+
+    ASSERT_TRUE(pg->Stop());
+    auto refused = push(1'780'000'060'000, 2);
+    EXPECT_EQ(refused.status, 503) << refused.body;  // never a 2xx for what is not committed
+    EXPECT_NE(refused.body.find("\"error\""), std::string::npos) << refused.body;
+    HttpClient probe(a->port());
+    auto ready = probe.Request("GET", "/readyz");
+    EXPECT_EQ(ready.status, 503) << ready.body;
+    EXPECT_EQ(probe.Request("GET", "/healthz").status, 200);  // alive, just not ready
+
+    ASSERT_TRUE(pg->Start());
+    EXPECT_TRUE(WaitFor([&] { return HttpClient(a->port()).Request("GET", "/readyz").status == 200; },
+                        std::chrono::seconds(30)));
+    EXPECT_TRUE(WaitFor([&] { return push(1'780'000'120'000, 3).status == 201; }, std::chrono::seconds(30)));
+    EXPECT_EQ(admin.Latest(tenant, series), 3.0);
+    auto range = admin.Call(
+        "GET", "/api/v1/tenants/" + tenant + "/series/" + series + "/range?from=1780000000000&to=1780000200000");
+    ASSERT_EQ(range.status, 200) << range.body;
+    EXPECT_EQ(ParseJson(range.body).at("points").as_array().size(), 2u);  // the refused sample is not there
 }
 
 }  // namespace

@@ -39,8 +39,8 @@ class ServerProcess {
             EXPECT_EQ(admin.exit_code, 0) << admin.err;
         }
         std::vector<std::string> args = store;
-        args.insert(args.end(), {"--set", "http.port=0", "--set", "http.address=127.0.0.1", "--set",
-                                 "solarman.port=0", "--set", "solarman.address=127.0.0.1"});
+        args.insert(args.end(), {"--set", "http.port=0", "--set", "http.address=127.0.0.1", "--set", "solarman.port=0",
+                                 "--set", "solarman.address=127.0.0.1"});
         args.insert(args.end(), extra.begin(), extra.end());
         args.push_back("serve");
         process_ = std::make_unique<Background>(args);

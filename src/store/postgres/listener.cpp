@@ -31,7 +31,8 @@ Result<std::unique_ptr<Listener>> Listener::Start(std::string conninfo, std::vec
                                                   Callback callback) {
     std::unique_ptr<Listener> listener(new Listener(std::move(conninfo), std::move(channels), std::move(callback)));
     MH_ASSIGN_OR_RETURN(auto connection, listener->Connect());
-    listener->thread_ = std::thread([raw = listener.get(), c = std::move(connection)]() mutable { raw->Run(std::move(c)); });
+    listener->thread_ =
+        std::thread([raw = listener.get(), c = std::move(connection)]() mutable { raw->Run(std::move(c)); });
     return listener;
 }
 
@@ -47,8 +48,8 @@ void Listener::Stop() {
 Result<std::unique_ptr<Listener::Connection>> Listener::Connect() {
     auto connection = std::make_unique<Connection>(PQconnectdb(conninfo_.c_str()));
     if (PQstatus(connection->conn) != CONNECTION_OK) {
-        return MakeError(Errc::kUnavailable, std::string("listening for notifications: ") +
-                                                 PQerrorMessage(connection->conn));
+        return MakeError(Errc::kUnavailable,
+                         std::string("listening for notifications: ") + PQerrorMessage(connection->conn));
     }
     PQsetNoticeProcessor(connection->conn, &IgnoreNotice, nullptr);
     for (const std::string& channel : channels_) {

@@ -71,13 +71,14 @@ Status PostgresJournal::Append(std::span<const JournalRow> rows) {
     MH_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::Begin(*writer));
     // PostgreSQL refuses COPY FROM into a table under row-level security, so the rows go by COPY into this
     // connection's temporary table (emptied at each commit) and from there by one INSERT, which the policies check.
-    MH_RETURN_IF_ERROR(writer->Exec(
-        "CREATE TEMP TABLE IF NOT EXISTS journal_stage (series_id bigint, tenant_id bigint, ts bigint, "
-        "value double precision) ON COMMIT DELETE ROWS"));
+    MH_RETURN_IF_ERROR(
+        writer->Exec("CREATE TEMP TABLE IF NOT EXISTS journal_stage (series_id bigint, tenant_id bigint, ts bigint, "
+                     "value double precision) ON COMMIT DELETE ROWS"));
     MH_RETURN_IF_ERROR(Postgres(*writer).CopyIn(
         "COPY journal_stage (series_id, tenant_id, ts, value) FROM STDIN (FORMAT binary)", copy.Finish()));
-    MH_RETURN_IF_ERROR(writer->Exec("INSERT INTO samples_raw (series_id, tenant_id, ts, value) "
-                                    "SELECT series_id, tenant_id, ts, value FROM journal_stage"));
+    MH_RETURN_IF_ERROR(
+        writer->Exec("INSERT INTO samples_raw (series_id, tenant_id, ts, value) "
+                     "SELECT series_id, tenant_id, ts, value FROM journal_stage"));
     if (!origin_.empty()) {
         MH_ASSIGN_OR_RETURN(sql::Statement * notify,
                             writer->Cached("SELECT COUNT(*) FROM (SELECT pg_notify(?, ?)) AS sent"));
@@ -97,9 +98,8 @@ Result<std::vector<JournalSample>> PostgresJournal::Read(SeriesId series, std::i
 
 Result<std::optional<JournalSample>> PostgresJournal::Latest(SeriesId series) {
     MH_ASSIGN_OR_RETURN(auto reader, pool_.Read(sql::Access::System()));
-    MH_ASSIGN_OR_RETURN(sql::Statement * latest,
-                        reader->Cached("SELECT ts, value FROM samples_raw WHERE series_id = ? "
-                                       "ORDER BY ts DESC, seq DESC LIMIT 1"));
+    MH_ASSIGN_OR_RETURN(sql::Statement * latest, reader->Cached("SELECT ts, value FROM samples_raw WHERE series_id = ? "
+                                                                "ORDER BY ts DESC, seq DESC LIMIT 1"));
     latest->Bind(1, series.value());
     MH_ASSIGN_OR_RETURN(bool row, latest->Step());
     if (!row) return std::optional<JournalSample>();
@@ -130,8 +130,7 @@ Result<std::int64_t> PostgresJournal::Compact(SeriesId series, std::int64_t befo
     if (rows.empty()) return std::int64_t{0};
     MH_ASSIGN_OR_RETURN(ChunkWrite change, plan(rows));
     MH_RETURN_IF_ERROR(sql::WriteChunkChange(*writer, change));
-    MH_ASSIGN_OR_RETURN(sql::Statement * del,
-                        writer->Cached("DELETE FROM samples_raw WHERE series_id = ? AND ts < ?"));
+    MH_ASSIGN_OR_RETURN(sql::Statement * del, writer->Cached("DELETE FROM samples_raw WHERE series_id = ? AND ts < ?"));
     MH_RETURN_IF_ERROR(del->Bind(1, series.value()).Bind(2, before_ms).Run());
     const std::int64_t moved = writer->Changes();
     MH_RETURN_IF_ERROR(tx.Commit());
@@ -160,10 +159,11 @@ Status PostgresJournal::Maintain(std::int64_t now_ms) {
         }();
         if (!made) spdlog::warn("journal partition {}: {}", name, made.error().message);
     }
-    MH_ASSIGN_OR_RETURN(sql::Statement * list,
-                        writer->Cached("SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                                       "WHERE i.inhparent = 'samples_raw'::regclass AND c.relname <> "
-                                       "'samples_raw_default' AND c.relname::text < ? ORDER BY 1"));
+    MH_ASSIGN_OR_RETURN(
+        sql::Statement * list,
+        writer->Cached("SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                       "WHERE i.inhparent = 'samples_raw'::regclass AND c.relname <> "
+                       "'samples_raw_default' AND c.relname::text < ? ORDER BY 1"));
     list->Bind(1, JournalPartitionName(today - kDayMs));  // days before yesterday
     std::vector<std::string> old;
     for (;;) {

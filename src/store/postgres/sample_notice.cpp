@@ -1,10 +1,10 @@
 #include "store/postgres/sample_notice.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <map>
-
-#include <fmt/format.h>
 
 namespace mh::store::postgres {
 namespace {

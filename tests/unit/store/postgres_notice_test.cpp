@@ -17,9 +17,10 @@ namespace mh::store::postgres {
 namespace {
 
 TEST(SampleNoticeTest, CarriesTheNewestSampleOfEachSeriesPerTenant) {
-    const std::vector<JournalRow> rows = {
-        {SeriesId(11), TenantId(1), 2000, 1.5}, {SeriesId(11), TenantId(1), 1000, 9.0},
-        {SeriesId(12), TenantId(1), 1000, -0.1}, {SeriesId(21), TenantId(2), 5000, 1e300}};
+    const std::vector<JournalRow> rows = {{SeriesId(11), TenantId(1), 2000, 1.5},
+                                          {SeriesId(11), TenantId(1), 1000, 9.0},
+                                          {SeriesId(12), TenantId(1), 1000, -0.1},
+                                          {SeriesId(21), TenantId(2), 5000, 1e300}};
     auto notices = EncodeSampleNotices("host_1-a", rows);
     ASSERT_EQ(notices.size(), 2u);  // one per tenant
     auto first = DecodeSampleNotice(notices[0]);
@@ -62,8 +63,8 @@ TEST(SampleNoticeTest, AnythingElseIsRefusedWithAReason) {
 }
 
 TEST(ChangeNoticeTest, DeviceChangesAndKeyChangesRoundTripWithAnyText) {
-    const ChangeNotice device{"host_9", ChangeNotice::What::kDeviceUpdated, TenantId(3), DeviceId(44), "solarman",
-                              "SN 1%-x\n2", "-"};
+    const ChangeNotice device{
+        "host_9", ChangeNotice::What::kDeviceUpdated, TenantId(3), DeviceId(44), "solarman", "SN 1%-x\n2", "-"};
     const std::string encoded = EncodeChangeNotice(device);
     EXPECT_EQ(encoded.find('\n'), std::string::npos);
     auto decoded = DecodeChangeNotice(encoded);
@@ -74,8 +75,8 @@ TEST(ChangeNoticeTest, DeviceChangesAndKeyChangesRoundTripWithAnyText) {
     EXPECT_EQ(decoded->device, DeviceId(44));
     EXPECT_EQ(decoded->serial, "SN 1%-x\n2");
     EXPECT_EQ(decoded->old_serial, "-");
-    auto cleared = DecodeChangeNotice(EncodeChangeNotice({"o", ChangeNotice::What::kDeviceDeleted, TenantId(1),
-                                                          DeviceId(2), "generic", "", ""}));
+    auto cleared = DecodeChangeNotice(
+        EncodeChangeNotice({"o", ChangeNotice::What::kDeviceDeleted, TenantId(1), DeviceId(2), "generic", "", ""}));
     ASSERT_TRUE(cleared);
     EXPECT_EQ(cleared->serial, "");
     auto keys = DecodeChangeNotice(EncodeChangeNotice({"o"}));
@@ -105,8 +106,9 @@ TEST(ListenerTest, HearsNotificationsAndReconnectsAfterItsConnectionIsKilled) {
     ASSERT_TRUE(sender->Exec("NOTIFY mh_test, 'one'"));
     ASSERT_TRUE(testing::WaitFor([&] { return heard_count() == 1; }));
     // Its connection dies (a server restart, a failover): it comes back by itself and hears what comes next.
-    ASSERT_TRUE(sender->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
-                             "current_database() AND pid <> pg_backend_pid()"));
+    ASSERT_TRUE(
+        sender->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                     "current_database() AND pid <> pg_backend_pid()"));
     ASSERT_TRUE(testing::WaitFor([&] {
         (void)sender->Exec("NOTIFY mh_test, 'two'");
         return heard_count() >= 2;

@@ -105,8 +105,8 @@ std::vector<std::vector<SeriesSample>> Workload(SeriesId power, SeriesId energy)
         }
         batches.push_back(batch);
     }
-    batches.push_back({{power, kT0 + 3 * kHour, 200.0 + 36 % 97}});   // repeated: same value
-    batches.push_back({{power, kT0 + 4 * kHour, 999.0}});             // corrected
+    batches.push_back({{power, kT0 + 3 * kHour, 200.0 + 36 % 97}});     // repeated: same value
+    batches.push_back({{power, kT0 + 4 * kHour, 999.0}});               // corrected
     batches.push_back({{power, kT0 + 2 * kHour + 2 * kMinute, 50.0}});  // late: between two samples
     return batches;
 }
@@ -238,8 +238,8 @@ TEST_F(SharedEngineTest, WhileTheDatabaseRefusesConnectionsWritesAreRefusedThenW
     auto cut = [&](int limit) {
         ASSERT_TRUE(admin->Exec("ALTER DATABASE " + name + " CONNECTION LIMIT " + std::to_string(limit)));
         if (limit == 0) {
-            ASSERT_TRUE(admin->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
-                                    name + "' AND pid <> pg_backend_pid()"));
+            ASSERT_TRUE(admin->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+                                    "' AND pid <> pg_backend_pid()"));
         }
     };
     cut(0);  // every connection of the instance is dropped, and new ones are refused
@@ -270,7 +270,8 @@ TEST_F(SharedEngineTest, DaysGetPartitionsAheadAndCompactedOldDaysAreDropped) {
     ASSERT_TRUE(a_.journal->Maintain(now - 5 * kDay));  // an old day's partition, made when it was today
     const std::string old_day = store::postgres::JournalPartitionName(today - 5 * kDay);
     // A sample of the old day, and one of a day with no partition (the default one takes it).
-    ASSERT_TRUE(a_.engine->Write(Scope(), Batch{{power_, today - 5 * kDay + kHour, 5.0}, {power_, today - 9 * kDay, 9.0}}));
+    ASSERT_TRUE(
+        a_.engine->Write(Scope(), Batch{{power_, today - 5 * kDay + kHour, 5.0}, {power_, today - 9 * kDay, 9.0}}));
     ASSERT_TRUE(a_.journal->Maintain(now));
     auto names = partitions();
     EXPECT_NE(std::find(names.begin(), names.end(), old_day), names.end());  // not empty: kept

@@ -33,21 +33,23 @@ void PutRow(std::string& out, const Row& row) {
     }
 }
 
-void CheckStored(Setup& setup, const char* part, std::int64_t written) {
-    if (const std::int64_t stored = setup.CountRows(); stored != written) {
-        throw Failure(fmt::format("{}: samples_raw holds {} rows, {} were written", part, stored, written));
+void CheckStored(Setup& setup, const char* part, std::int64_t written, const std::string& table = "samples_raw") {
+    if (const std::int64_t stored = setup.CountRows(table); stored != written) {
+        throw Failure(fmt::format("{}: {} holds {} rows, {} were written", part, table, stored, written));
     }
 }
 
 }  // namespace
 
-IngestRun CopyCeiling(Setup& setup, std::size_t batch) {
+IngestRun CopyCeiling(Setup& setup, std::size_t batch, const std::string& table) {
     Pg pg(setup.url());
     static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // 11 bytes with its terminating 0
     const auto& rows = setup.rows();
     std::string data;
     data.reserve(19 + batch * 46 + 2);
+    const std::string copy = "COPY " + table + " (series_id, tenant_id, ts, value) FROM STDIN (FORMAT binary)";
     IngestRun run;
+    const double cpu_before = ProcessCpuSeconds();
     const auto start = SteadyClock::now();
     for (std::size_t at = 0; at < rows.size(); at += batch) {
         data.assign(kSignature, sizeof(kSignature));
@@ -57,8 +59,7 @@ IngestRun CopyCeiling(Setup& setup, std::size_t batch) {
         for (std::size_t i = at; i < end; ++i) PutRow(data, rows[i]);
         PutBig(data, 0xffff, 2);  // trailer: -1 fields
 
-        PGresult* started =
-            PQexec(pg.get(), "COPY samples_raw (series_id, tenant_id, ts, value) FROM STDIN (FORMAT binary)");
+        PGresult* started = PQexec(pg.get(), copy.c_str());
         const bool copying = PQresultStatus(started) == PGRES_COPY_IN;
         PQclear(started);
         if (!copying) throw Failure(std::string("bare COPY: ") + PQerrorMessage(pg.get()));
@@ -76,16 +77,17 @@ IngestRun CopyCeiling(Setup& setup, std::size_t batch) {
         ++run.commits;
     }
     run.seconds = Seconds(SteadyClock::now() - start);
-    CheckStored(setup, "bare COPY", run.samples);
+    run.cpu_seconds = ProcessCpuSeconds() - cpu_before;
+    CheckStored(setup, "bare COPY", run.samples, table);
     return run;
 }
 
 IngestRun InsertPerSample(Setup& setup, double seconds) {
     Pg pg(setup.url());
     const Oid types[4] = {kInt8Oid, kInt8Oid, kInt8Oid, kFloat8Oid};
-    PGresult* prepared = PQprepare(pg.get(), "insert_sample",
-                                   "INSERT INTO samples_raw (series_id, tenant_id, ts, value) VALUES ($1, $2, $3, $4)",
-                                   4, types);
+    PGresult* prepared =
+        PQprepare(pg.get(), "insert_sample",
+                  "INSERT INTO samples_raw (series_id, tenant_id, ts, value) VALUES ($1, $2, $3, $4)", 4, types);
     const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
     PQclear(prepared);
     if (!ok) throw Failure(std::string("prepare INSERT: ") + PQerrorMessage(pg.get()));
@@ -98,9 +100,9 @@ IngestRun InsertPerSample(Setup& setup, double seconds) {
     const auto stop = start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
     for (std::size_t i = 0; i < rows.size() && SteadyClock::now() < stop; ++i) {
         std::string params;
-        for (std::uint64_t field : {static_cast<std::uint64_t>(rows[i].series),
-                                    static_cast<std::uint64_t>(rows[i].tenant),
-                                    static_cast<std::uint64_t>(rows[i].ts_ms), std::bit_cast<std::uint64_t>(rows[i].value)}) {
+        for (std::uint64_t field :
+             {static_cast<std::uint64_t>(rows[i].series), static_cast<std::uint64_t>(rows[i].tenant),
+              static_cast<std::uint64_t>(rows[i].ts_ms), std::bit_cast<std::uint64_t>(rows[i].value)}) {
             PutBig(params, field, 8);
         }
         const char* values[4] = {params.data(), params.data() + 8, params.data() + 16, params.data() + 24};

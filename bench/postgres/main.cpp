@@ -2,9 +2,9 @@
 // table (samples_raw, migration 9) and the same rows: samples in time order over 1,000 series (bench/README.md,
 // "PostgreSQL ingest"). bench/pg_ingest starts the server and runs this; by hand:
 //
-//   pg_ingest_bench --url=postgresql://postgres@127.0.0.1:PORT/DB [--series=1000] [--samples-per-series=2000]
+//   pg_ingest_bench --url=postgresql://postgres@127.0.0.1:PORT/DB [--series=1000] [--samples-per-series=1000]
 //                   [--writers=16] [--batch=72] [--rounds=3] [--copy-batch=N] [--insert-seconds=3]
-//                   [--label=TEXT] [--json=PATH]
+//                   [--big-batch=20000] [--no-breakdown] [--label=TEXT] [--json=PATH]
 //
 // The database must be empty: the bench migrates it and creates its tenant and series. Each round measures
 //   (a) meterhub: tsdb::SharedEngine, `writers` threads each writing `batch` samples and waiting for the ack;
@@ -12,7 +12,9 @@
 //       (default: (a)'s measured samples per group commit in the same round, so both commit equally often);
 // and once at the end (c) one INSERT per sample with a commit each, for --insert-seconds. Every part starts from
 // an empty, checkpointed table. The figures are the medians over the rounds; (a)/(b) is the median of each
-// round's ratio, since a round's two parts ran a few seconds apart.
+// round's ratio, since a round's two parts ran a few seconds apart. Then, unless --no-breakdown, where the
+// ceiling's time goes: the bare COPY with --big-batch rows a COPY, and with (b)'s batches into a table of
+// samples_raw's shape without its (series_id, ts) index.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -38,12 +40,14 @@ namespace {
 struct PgOptions {
     std::string url;
     std::size_t series = 1000;
-    std::size_t samples_per_series = 2000;
+    std::size_t samples_per_series = 1000;
     int writers = 16;
     std::size_t batch = 72;
     int rounds = 3;
     std::size_t copy_batch = 0;  // 0: (a)'s samples per group commit
     double insert_seconds = 3;
+    bool breakdown = true;           // where the time goes: big batches, and the table without its index
+    std::size_t big_batch = 20'000;  // rows per COPY for the big-batch figure
     std::string label;
     std::string json_path = "pg_ingest_bench.json";
 };
@@ -52,7 +56,7 @@ void PrintUsage() {
     std::puts(
         "usage: pg_ingest_bench --url=POSTGRES_URL [--series=N] [--samples-per-series=N] [--writers=N]\n"
         "                       [--batch=N] [--rounds=N] [--copy-batch=N] [--insert-seconds=S] [--label=TEXT]\n"
-        "                       [--json=PATH]\n"
+        "                       [--big-batch=N] [--no-breakdown] [--json=PATH]\n"
         "  the database must be empty; bench/pg_ingest starts a server and runs this (bench/README.md)");
 }
 
@@ -86,6 +90,10 @@ PgOptions ParseOptions(int argc, char** argv) {
             o.copy_batch = std::stoul(*v);
         } else if ((v = value_of("--insert-seconds"))) {
             o.insert_seconds = std::stod(*v);
+        } else if ((v = value_of("--big-batch"))) {
+            o.big_batch = std::stoul(*v);
+        } else if (arg == "--no-breakdown") {
+            o.breakdown = false;
         } else if ((v = value_of("--label"))) {
             o.label = *v;
         } else if ((v = value_of("--json"))) {
@@ -98,8 +106,9 @@ PgOptions ParseOptions(int argc, char** argv) {
     if (o.url.empty()) throw Failure("--url is required");
     if (o.series == 0 || o.samples_per_series == 0 || o.writers < 1 || o.batch == 0 || o.rounds < 1 ||
         !(o.insert_seconds > 0)) {
-        throw Failure("--series, --samples-per-series, --writers, --batch, --rounds and --insert-seconds must be "
-                      "positive");
+        throw Failure(
+            "--series, --samples-per-series, --writers, --batch, --rounds and --insert-seconds must be "
+            "positive");
     }
     return o;
 }
@@ -111,8 +120,11 @@ double Median(std::vector<double> v) {
 }
 
 void PrintRun(const char* what, const IngestRun& run) {
-    fmt::print("  {:<44} {:>12.0f} samples/s  ({} samples in {:.2f} s, {} commits, {:.0f} samples/commit)\n", what,
-               run.samples_per_s(), run.samples, run.seconds, run.commits, run.samples_per_commit());
+    fmt::print(
+        "  {:<56} {:>9.0f} samples/s  ({} in {:.2f} s, {} commits, {:.0f} a commit; client CPU {:.1f} "
+        "ms/1k samples)\n",
+        what, run.samples_per_s(), run.samples, run.seconds, run.commits, run.samples_per_commit(),
+        1e6 * run.cpu_seconds / static_cast<double>(run.samples));
     std::fflush(stdout);
 }
 
@@ -121,12 +133,12 @@ int Main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);
     Setup setup(o.url, o.series, o.samples_per_series);
     const std::string settings = setup.ServerSettings();
-    fmt::print("== pg_ingest_bench {}\nserver: {}\n{} series x {} samples = {} rows, time order; {} writers x {} "
-               "samples a batch; {} rounds\n",
-               o.label, settings, o.series, o.samples_per_series, setup.rows().size(), o.writers, o.batch,
-               o.rounds);
+    fmt::print(
+        "== pg_ingest_bench {}\nserver: {}\n{} series x {} samples = {} rows, time order; {} writers x {} "
+        "samples a batch; {} rounds\n",
+        o.label, settings, o.series, o.samples_per_series, setup.rows().size(), o.writers, o.batch, o.rounds);
 
-    std::vector<double> meterhub, ceiling, ratio, per_commit, copy_batches;
+    std::vector<double> meterhub, ceiling, ratio, per_commit, copy_batches, meterhub_cpu, copy_cpu;
     for (int r = 1; r <= o.rounds; ++r) {
         fmt::print("round {}\n", r);
         setup.Reset();
@@ -143,11 +155,25 @@ int Main(int argc, char** argv) {
         ratio.push_back(a.samples_per_s() / b.samples_per_s());
         per_commit.push_back(a.samples_per_commit());
         copy_batches.push_back(static_cast<double>(copy_batch));
+        meterhub_cpu.push_back(1e6 * a.cpu_seconds / static_cast<double>(a.samples));
+        copy_cpu.push_back(1e6 * b.cpu_seconds / static_cast<double>(b.samples));
     }
     setup.Reset();
     const IngestRun c = InsertPerSample(setup, o.insert_seconds);
     PrintRun("(c) one INSERT per sample, a commit each", c);
     setup.Reset();
+    std::optional<IngestRun> big, unindexed;
+    if (o.breakdown) {
+        fmt::print("where the time goes (bare COPY)\n");
+        big = CopyCeiling(setup, o.big_batch);
+        PrintRun(fmt::format("(b) with {} rows a COPY", o.big_batch).c_str(), *big);
+        setup.Reset();
+        setup.MakeUnindexed();
+        const auto batch = static_cast<std::size_t>(Median(copy_batches));
+        unindexed = CopyCeiling(setup, batch, Setup::kUnindexed);
+        PrintRun(fmt::format("(b) {} rows a COPY, samples_raw without its index", batch).c_str(), *unindexed);
+        setup.DropUnindexed();
+    }
 
     Report report;
     fmt::print("\n");
@@ -160,6 +186,19 @@ int Main(int argc, char** argv) {
     report.Add("pg.ingest.copy.batch_rows", "(b) rows per COPY (median)", Median(copy_batches), "rows");
     report.Add("pg.ingest.insert.samples_per_s", "(c) one INSERT per sample, a commit each", c.samples_per_s(),
                "samples/s");
+    report.Add("pg.ingest.meterhub.client_cpu_ms_per_1k", "(a) meterhub's own CPU per 1,000 samples (median)",
+               Median(meterhub_cpu), "ms");
+    report.Add("pg.ingest.copy.client_cpu_ms_per_1k", "(b) the bare program's CPU per 1,000 samples (median)",
+               Median(copy_cpu), "ms");
+    if (big) {
+        report.Add("pg.ingest.copy_big.samples_per_s", fmt::format("bare COPY, {} rows a COPY", o.big_batch),
+                   big->samples_per_s(), "samples/s");
+    }
+    if (unindexed) {
+        report.Add("pg.ingest.copy_unindexed.samples_per_s",
+                   "bare COPY, (b)'s batches, the same table without its (series_id, ts) index",
+                   unindexed->samples_per_s(), "samples/s");
+    }
     report.AddTarget("pg.ingest.meterhub_vs_copy_pct", "(a) / (b) (median of the rounds' ratios)",
                      100.0 * Median(ratio), "%", 50, true);
     report.AddRatio("pg.ingest.meterhub_vs_insert", "(a) / (c): meterhub against one INSERT per sample",

@@ -2,6 +2,7 @@
 #include "meterhub_ingest.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +16,15 @@
 #include "tsdb/shared_engine.hpp"
 
 namespace mh::bench {
+
+double ProcessCpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 IngestRun MeterhubIngest(Setup& setup, int writers, std::size_t batch) {
     store::postgres::PostgresJournal journal(setup.store().pool());
@@ -59,18 +69,20 @@ IngestRun MeterhubIngest(Setup& setup, int writers, std::size_t batch) {
         });
     }
     const std::int64_t commits_before = engine->stats().log_appends;
+    const double cpu_before = ProcessCpuSeconds();
     const auto start = SteadyClock::now();
     go.count_down();
     for (auto& t : threads) t.join();
     IngestRun run;
     run.seconds = Seconds(SteadyClock::now() - start);
+    run.cpu_seconds = ProcessCpuSeconds() - cpu_before;
     run.commits = engine->stats().log_appends - commits_before;
     run.samples = static_cast<std::int64_t>(rows.size());
     Must(engine->Close(), "close the engine");
     if (!failure.empty()) throw Failure("meterhub ingest: a batch was refused: " + failure);
     if (const std::int64_t stored = setup.CountRows(); stored != run.samples) {
-        throw Failure(fmt::format("meterhub ingest: samples_raw holds {} rows, {} were acknowledged", stored,
-                                  run.samples));
+        throw Failure(
+            fmt::format("meterhub ingest: samples_raw holds {} rows, {} were acknowledged", stored, run.samples));
     }
     return run;
 }

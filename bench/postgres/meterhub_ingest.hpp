@@ -16,9 +16,13 @@ struct IngestRun {
     double seconds = 0;
     std::int64_t samples = 0;
     std::int64_t commits = 0;  // group commits (one COPY transaction each)
+    double cpu_seconds = 0;    // this process's CPU (user + system, all threads) meanwhile; the server's is not in it
     double samples_per_s() const { return static_cast<double>(samples) / seconds; }
     double samples_per_commit() const { return static_cast<double>(samples) / static_cast<double>(commits); }
 };
+
+// This process's CPU time so far (getrusage, every thread).
+double ProcessCpuSeconds();
 
 // Writes every row of `setup` into an empty samples_raw; Failure when a batch is refused or the table then does
 // not hold exactly the rows.

@@ -23,6 +23,8 @@ Pg::Pg(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
         PQfinish(conn_);
         throw Failure("connect to " + url + ": " + message);
     }
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);  // "does not exist, skipping" and the like
 }
 
 Pg::~Pg() {
@@ -60,11 +62,11 @@ Setup::Setup(const std::string& url, std::size_t series, std::size_t samples_per
                                                                    fmt::format("SN{:08d}", d), "bench", ""}),
                           "create device");
         }
-        series_.push_back(Must(store_->devices().EnsureSeries(scope(), {device.id,
-                                                                         fmt::format("power.{}", i % kSeriesPerDevice),
-                                                                         "W", store::SeriesKind::kGauge}),
-                               "create series")
-                              .id);
+        series_.push_back(
+            Must(store_->devices().EnsureSeries(scope(), {device.id, fmt::format("power.{}", i % kSeriesPerDevice), "W",
+                                                          store::SeriesKind::kGauge}),
+                 "create series")
+                .id);
     }
     // The days the rows fall on get their partitions, as the compaction job keeps them ready in production;
     // otherwise every row would land in the default partition.
@@ -84,13 +86,29 @@ TenantScope Setup::scope() const {
     return domain::Access::ForOperator(tenant_);
 }
 
-void Setup::Reset() {
-    admin_.Exec("TRUNCATE samples_raw");
+void Setup::Reset(const std::string& table) {
+    admin_.Exec("TRUNCATE " + table);
     admin_.Exec("CHECKPOINT");
 }
 
-std::int64_t Setup::CountRows() {
-    return std::stoll(admin_.Value("SELECT count(*) FROM samples_raw"));
+std::int64_t Setup::CountRows(const std::string& table) {
+    return std::stoll(admin_.Value("SELECT count(*) FROM " + table));
+}
+
+void Setup::MakeUnindexed() {
+    const std::string table = kUnindexed;
+    admin_.Exec("DROP TABLE IF EXISTS " + table);
+    admin_.Exec("CREATE TABLE " + table + " (LIKE samples_raw INCLUDING DEFAULTS) PARTITION BY RANGE (ts)");
+    admin_.Exec("CREATE TABLE " + table + "_default PARTITION OF " + table + " DEFAULT");
+    const std::int64_t first = kT0 / kDayMs * kDayMs;
+    for (std::int64_t day = first; day <= rows_.back().ts_ms; day += kDayMs) {
+        admin_.Exec(fmt::format("CREATE TABLE {}_{} PARTITION OF {} FOR VALUES FROM ({}) TO ({})", table,
+                                (day - first) / kDayMs, table, day, day + kDayMs));
+    }
+}
+
+void Setup::DropUnindexed() {
+    admin_.Exec(std::string("DROP TABLE IF EXISTS ") + kUnindexed);
 }
 
 std::string Setup::ServerSettings() {

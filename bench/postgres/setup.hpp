@@ -60,10 +60,15 @@ class Setup {
     store::sql::SqlDatabase& store() { return *store_; }
     const Clock& clock() const { return clock_; }
 
-    // Empties samples_raw and checkpoints, so each part starts from the same empty table with nothing dirty.
-    void Reset();
-    // Rows in samples_raw now.
-    std::int64_t CountRows();
+    // Empties `table` and checkpoints, so each part starts from the same empty table with nothing dirty.
+    void Reset(const std::string& table = "samples_raw");
+    // Rows in `table` now.
+    std::int64_t CountRows(const std::string& table = "samples_raw");
+    // Creates kUnindexed: samples_raw's columns, defaults and day partitions for the rows, but no index. Where the
+    // time goes: the ceiling without the (series_id, ts) index the journal's reads need. Dropped with DropUnindexed.
+    void MakeUnindexed();
+    void DropUnindexed();
+    static constexpr const char* kUnindexed = "bench_samples_unindexed";
     // "fsync=on, synchronous_commit=on, ...": what the measured figures depend on.
     std::string ServerSettings();
 

@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 DATA ?= data
 CMAKE_FLAGS ?=
 
-.PHONY: run test build release bench fmt tidy clean deps
+.PHONY: run test build release bench bench-pg fmt tidy clean deps
 
 deps:
 	@scripts/setup build
@@ -41,6 +41,14 @@ bench:
 	@build/bench/bench/figures_bench
 	@bench/opendtu_bench build/bench
 	@bench/mqtt_bench build/bench
+	@bench/pg_ingest build/bench
+
+## make bench-pg: only the PostgreSQL ingest figures (bench/README.md, "PostgreSQL ingest")
+bench-pg:
+	@scripts/setup test
+	@cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DMH_BUILD_TESTS=OFF -DMH_BUILD_BENCH=ON >/dev/null
+	@cmake --build build/bench --target pg_ingest_bench -j $(JOBS)
+	@bench/pg_ingest build/bench
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

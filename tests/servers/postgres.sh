@@ -6,6 +6,9 @@
 #
 # PostgreSQL refuses to run as root, and CI runs as root: then every PostgreSQL tool runs as Debian's `postgres`
 # system user through runuser, and the temp dir is handed to it.
+#
+# Tests run with fsync=off (nothing they check survives a power cut anyway); a benchmark that measures durable
+# commits sets MH_POSTGRES_FSYNC=on (bench/pg_ingest).
 set -euo pipefail
 
 bin=/usr/lib/postgresql/15/bin
@@ -42,7 +45,7 @@ start() {
   # A free port; should another process take it before postgres binds, pg_ctl fails and says so.
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   if ! as_postgres "$bin/pg_ctl" start -D "$dir/data" -w -t 60 -l "$dir/postgres.log" \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" >/dev/null; then
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${MH_POSTGRES_FSYNC:-off} -c max_connections=300" >/dev/null; then
     cat "$dir/postgres.log" >&2
     exit 1
   fi
